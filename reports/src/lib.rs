@@ -1,0 +1,13 @@
+//! The report model shared by the providers, the rating and the renderers.
+//!
+//! Data flows one way: a provider turns what it collected into an
+//! [`Assessment`] (what the credential reaches, unrated); the rating in the
+//! binary turns each [`Reach`] into a rated [`Capability`] and picks the
+//! [`WorstCase`]; the renderers consume the finished [`Report`].
+
+pub mod model;
+pub mod render;
+pub mod secret;
+
+pub use model::*;
+pub use secret::Secret;

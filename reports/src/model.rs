@@ -1,0 +1,325 @@
+//! Types of the JSON report (`schema_version` 1 of `shared/contract.md`) and
+//! of the unrated provider output that feeds it.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON report. Removing or renaming a field needs a new one.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The worst-case action rating. Ordered: `None < Low < ... < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::None,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::None => "none",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}`: expected one of critical, high, medium, low, none")
+            })
+    }
+}
+
+/// What an action does to what it hits. Ordered by harm, `Read` lowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Read,
+    Write,
+    Secrets,
+    Escalate,
+    Destroy,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Read => "read",
+            Category::Write => "write",
+            Category::Secrets => "secrets",
+            Category::Escalate => "escalate",
+            Category::Destroy => "destroy",
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Aws,
+    Github,
+    Railway,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Github => "github",
+            Provider::Railway => "railway",
+        }
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether the credential works, as far as the auditor could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Valid,
+    Invalid,
+    Expired,
+    /// Not checked (offline without an export) or the answer was inconclusive.
+    Unknown,
+    /// The check itself failed (unreachable endpoint, malformed answer).
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Expired => "expired",
+            Status::Unknown => "unknown",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// How firmly a capability is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Certainty {
+    /// Shown by an answer of the provider (a listed resource, a role, a scope).
+    #[default]
+    Proven,
+    /// Follows from documented rules, not from an answer about this credential.
+    Inferred,
+    /// The data to decide was missing.
+    Unknown,
+}
+
+/// What a credential reaches, as a provider sees it: one or more
+/// provider-native actions on one concrete resource. Not yet rated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    /// Concrete provider-native action names, wildcards expanded, sorted.
+    pub actions: Vec<String>,
+    /// The concrete resource, e.g. `volume pg-data (project pocketos)`.
+    pub resource: String,
+    /// The environment as the provider names it; `None` when unknown,
+    /// which the rating treats as production.
+    pub environment: Option<String>,
+    pub category: Category,
+    /// True when the grant depends on something the auditor cannot know.
+    pub conditional: bool,
+    /// The hops that lead here (assumed roles, token -> workspace -> project).
+    #[serde(default)]
+    pub via: Vec<String>,
+    /// For `destroy`: `Some(false)` when the backups are destroyable by the
+    /// same credential or do not exist, `Some(true)` when backups exist out of
+    /// its reach, `None` when that could not be decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversible: Option<bool>,
+    /// True when a `read` reaches data (not just metadata).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data: bool,
+    #[serde(default)]
+    pub certainty: Certainty,
+    /// How this conclusion was reached, in one line.
+    pub evidence: String,
+}
+
+/// A rated [`Reach`]: one entry of `capabilities` in the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capability {
+    pub actions: Vec<String>,
+    pub resource: String,
+    pub environment: Option<String>,
+    pub category: Category,
+    pub severity: Severity,
+    pub conditional: bool,
+    pub via: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversible: Option<bool>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data: bool,
+    pub certainty: Certainty,
+    pub evidence: String,
+}
+
+impl Capability {
+    pub fn rated(reach: Reach, severity: Severity) -> Self {
+        let Reach {
+            actions,
+            resource,
+            environment,
+            category,
+            conditional,
+            via,
+            reversible,
+            data,
+            certainty,
+            evidence,
+        } = reach;
+        Capability {
+            actions,
+            resource,
+            environment,
+            category,
+            severity,
+            conditional,
+            via,
+            reversible,
+            data,
+            certainty,
+            evidence,
+        }
+    }
+}
+
+/// The single worst thing the credential can do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorstCase {
+    pub action: String,
+    pub resource: String,
+    pub environment: Option<String>,
+    pub category: Category,
+    pub reversible: bool,
+    pub summary: String,
+    #[serde(default)]
+    pub via: Vec<String>,
+}
+
+/// A diagnostic about one credential. `id` is a stable dotted code such as
+/// `railway.unknown-mutation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(id: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            id: id.into(),
+            severity,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a provider concluded about one credential, before rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub provider: Provider,
+    /// e.g. `railway-account-token`, `github-classic-pat`, `aws-iam-role`.
+    pub kind: String,
+    /// Who it acts as (user, workspace, project/environment, ARN).
+    pub identity: String,
+    pub status: Status,
+    /// When the credential stops working, if known (RFC 3339).
+    pub expires_at: Option<String>,
+    pub reach: Vec<Reach>,
+    pub findings: Vec<Finding>,
+    /// True when some of the data could not be collected: the reach shown is
+    /// a lower bound.
+    pub partial: bool,
+}
+
+/// One credential in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    /// Stable across runs for the same credential (a fingerprint, an ARN).
+    pub id: String,
+    pub provider: Provider,
+    pub kind: String,
+    /// Where it was found: `FILE:LINE`, `env VAR`, or the export it came from.
+    pub source: String,
+    /// Never the whole secret.
+    pub redacted: String,
+    pub identity: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub worst_case: Option<WorstCase>,
+    pub capabilities: Vec<Capability>,
+    pub findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub partial: bool,
+}
+
+/// The whole report: what every renderer consumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub credentials: Vec<CredentialReport>,
+}
+
+impl Report {
+    pub fn new(mut credentials: Vec<CredentialReport>) -> Self {
+        // Worst first, then by id, so that runs diff cleanly.
+        credentials.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        Report {
+            schema_version: SCHEMA_VERSION,
+            credentials,
+        }
+    }
+
+    /// The highest severity of any credential, `None` for an empty report.
+    pub fn worst(&self) -> Severity {
+        self.credentials
+            .iter()
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or(Severity::None)
+    }
+}
