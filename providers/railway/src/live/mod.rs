@@ -1,0 +1,1 @@
+//! Live, read-only collection from Railway's GraphQL API. (Being written.)
