@@ -1,3 +1,190 @@
-fn main() {
-    println!("blastradius: work in progress");
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use blastradius::audit::{self, RunError};
+use blastradius::cli::{AuditArgs, AwsCommand, Cli, CollectArgs, Command, FormatArg, ScanArgs};
+use blastradius::discover::{self, Skipped};
+use blastradius::settings::{self, AuditSettings};
+use blastradius::{listing, progress::Progress};
+use blastradius_report::render::{render, RenderOptions};
+
+/// Exit statuses (contract): 1 when `--fail-on` trips, 2 for usage and
+/// runtime errors.
+const EXIT_FAIL_ON: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BLASTRADIUS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Audit(args) => audit_command(args),
+        Command::Scan(args) => scan_command(args),
+        Command::Collect(args) => collect_command(args),
+        Command::Aws {
+            command: AwsCommand::Simulate { input },
+        } => simulate_command(&input),
+    }
+}
+
+fn env(var: &str) -> Option<String> {
+    std::env::var(var).ok()
+}
+
+fn audit_command(args: AuditArgs) -> Result<u8> {
+    let sources = settings::sources(args.path, &args.sources, args.max_file_size, &env)?;
+    let settings = AuditSettings {
+        sources,
+        offline: args.offline,
+        output: settings::output(settings::format(args.format), args.output),
+        fail_on: args.fail_on.map(settings::severity),
+        progress: true,
+    };
+    let outcome = audit::audit(&settings);
+    let options = RenderOptions {
+        color: settings.output.color,
+        width: None,
+        tool_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+    };
+    write_output(
+        settings.output.path.as_deref(),
+        &render(&outcome.report, settings.output.format, &options),
+    )?;
+    note_skipped(&outcome.skipped);
+    report_errors(&outcome.errors);
+    if !outcome.errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    match settings.fail_on {
+        Some(threshold) if outcome.report.worst() >= threshold => Ok(EXIT_FAIL_ON),
+        _ => Ok(0),
+    }
+}
+
+fn scan_command(args: ScanArgs) -> Result<u8> {
+    if !args.path.exists() {
+        bail!("workspace `{}` does not exist", args.path.display());
+    }
+    let options = discover::ScanOptions {
+        max_file_size: args.max_file_size,
+        progress: true,
+    };
+    let scan = discover::scan_path(&args.path, &options)?;
+    let text = match args.format {
+        FormatArg::Table => listing::table(&scan),
+        FormatArg::Json => listing::json(&scan),
+        FormatArg::Markdown => return Err(settings::SettingsError::ScanFormat("markdown").into()),
+        FormatArg::Sarif => return Err(settings::SettingsError::ScanFormat("sarif").into()),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    note_skipped(&scan.skipped);
+    Ok(0)
+}
+
+fn collect_command(args: CollectArgs) -> Result<u8> {
+    let Some(out) = args.sources.railway_export.first().cloned() else {
+        bail!("name where to write the export: --railway-export FILE");
+    };
+    if args.sources.railway_export.len() > 1 {
+        bail!("collect writes one export: give --railway-export once");
+    }
+    let sources = settings::sources(args.path, &args.sources, args.max_file_size, &env)?;
+    let mut errors = Vec::new();
+    let (credentials, skipped) = audit::credentials(&sources, &mut errors);
+    note_skipped(&skipped);
+    let tokens = collect_railway(&credentials, &sources)?;
+    if tokens.is_empty() {
+        bail!(
+            "no Railway token to collect: set RAILWAY_API_TOKEN or RAILWAY_TOKEN, name one with \
+             --railway-token-env, or give a PATH that holds one"
+        );
+    }
+    let count = tokens.len();
+    audit::write_export(&out, tokens)
+        .with_context(|| format!("cannot write `{}`", out.display()))?;
+    eprintln!(
+        "wrote {count} Railway token export(s) to {}; audit it with `blastradius audit --railway-export {}`",
+        out.display(),
+        out.display()
+    );
+    report_errors(&errors);
+    Ok(if errors.is_empty() { 0 } else { EXIT_ERROR })
+}
+
+#[cfg(feature = "live")]
+fn collect_railway(
+    credentials: &[blastradius::credentials::Credential],
+    sources: &settings::Sources,
+) -> Result<Vec<blastradius_railway::TokenExport>> {
+    let progress = Progress::new(true);
+    Ok(audit::collect_railway(credentials, &sources.railway, &progress))
+}
+
+#[cfg(not(feature = "live"))]
+fn collect_railway(
+    _credentials: &[blastradius::credentials::Credential],
+    _sources: &settings::Sources,
+) -> Result<Vec<blastradius_railway::TokenExport>> {
+    let _ = Progress::new(false);
+    bail!("this build has no live collection: rebuild with the cargo feature `live`")
+}
+
+fn simulate_command(_input: &Path) -> Result<u8> {
+    bail!("`aws simulate` is not available in this build yet")
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to `{}`", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn report_errors(errors: &[RunError]) {
+    for error in errors {
+        eprintln!("error: {error}");
+    }
+}
+
+fn note_skipped(skipped: &[Skipped]) {
+    if skipped.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = skipped
+        .iter()
+        .take(3)
+        .map(|s| format!("{} ({})", s.path.display(), s.reason))
+        .collect();
+    let more = skipped.len().saturating_sub(shown.len());
+    let tail = if more > 0 {
+        format!(" and {more} more (`scan --format json` lists them)")
+    } else {
+        String::new()
+    };
+    eprintln!("note: skipped {}{tail}", shown.join(", "));
 }

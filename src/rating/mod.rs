@@ -1,0 +1,280 @@
+//! Rating: turns a provider's unrated [`Assessment`] into the report's
+//! [`CredentialReport`]: a severity for every capability (from the table in
+//! `rules.toml`), the credential's severity, and its worst case.
+
+mod table;
+
+use blastradius_report::{
+    Assessment, Capability, Category, Certainty, CredentialReport, Reach, Severity, Status,
+    WorstCase,
+};
+
+/// Who the credential is, as the pipeline knows it (not the provider).
+#[derive(Debug, Clone)]
+pub struct CredentialMeta {
+    pub id: String,
+    pub source: String,
+    pub redacted: String,
+}
+
+/// Whether an environment name counts as production. No name at all, or a
+/// name the table does not list as non-production, is production.
+pub fn is_production(environment: Option<&str>) -> bool {
+    let Some(name) = environment else {
+        return true;
+    };
+    !table::table()
+        .environments
+        .non_production
+        .iter()
+        .any(|pattern| wildcard_match(pattern, name))
+}
+
+pub fn severity_of(category: Category, data: bool, environment: Option<&str>) -> Severity {
+    let row = table::table().row(category, data);
+    if is_production(environment) {
+        row.production
+    } else {
+        row.other
+    }
+}
+
+pub fn rate_reach(reach: Reach) -> Capability {
+    let severity = severity_of(reach.category, reach.data, reach.environment.as_deref());
+    Capability::rated(reach, severity)
+}
+
+pub fn rate(meta: CredentialMeta, assessment: Assessment) -> CredentialReport {
+    let mut capabilities: Vec<Capability> = assessment.reach.into_iter().map(rate_reach).collect();
+    // Worst first; ties in a stable order so that runs diff cleanly.
+    capabilities.sort_by(|a, b| {
+        harm_key(b)
+            .cmp(&harm_key(a))
+            .then_with(|| a.resource.cmp(&b.resource))
+            .then_with(|| a.actions.cmp(&b.actions))
+    });
+    let usable = matches!(assessment.status, Status::Valid | Status::Unknown);
+    let severity = if usable {
+        capabilities
+            .iter()
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or(Severity::None)
+    } else {
+        Severity::None
+    };
+    let worst_case = if usable {
+        capabilities.first().map(worst_case_of)
+    } else {
+        None
+    };
+    CredentialReport {
+        id: meta.id,
+        provider: assessment.provider,
+        kind: assessment.kind,
+        source: meta.source,
+        redacted: meta.redacted,
+        identity: assessment.identity,
+        status: assessment.status,
+        severity,
+        worst_case,
+        capabilities,
+        findings: assessment.findings,
+        expires_at: assessment.expires_at,
+        partial: assessment.partial,
+    }
+}
+
+/// Orders capabilities by harm: severity, then category, then irreversible
+/// before reversible, certain before conditional, proven before inferred.
+fn harm_key(c: &Capability) -> (Severity, Category, bool, bool, std::cmp::Reverse<Certainty>) {
+    (
+        c.severity,
+        c.category,
+        c.reversible != Some(true),
+        !c.conditional,
+        std::cmp::Reverse(c.certainty),
+    )
+}
+
+fn worst_case_of(c: &Capability) -> WorstCase {
+    let table = table::table();
+    // Providers put the most harmful action first.
+    let action = c.actions.first().cloned().unwrap_or_default();
+    let env = match &c.environment {
+        Some(name) => name.clone(),
+        None => "an unknown environment (counted as production)".to_string(),
+    };
+    let mut summary = table
+        .summary_template(c.category)
+        .replace("{action}", &action)
+        .replace("{resource}", &c.resource)
+        .replace("{env}", &env);
+    if c.category == Category::Destroy {
+        summary.push_str(match c.reversible {
+            Some(false) => &table.summary.irreversible,
+            Some(true) => &table.summary.reversible,
+            None => &table.summary.reversibility_unknown,
+        });
+    }
+    if c.conditional {
+        summary.push_str(" (only under conditions the auditor cannot check)");
+    }
+    summary.push('.');
+    WorstCase {
+        action,
+        resource: c.resource.clone(),
+        environment: c.environment.clone(),
+        category: c.category,
+        // Unknown counts as irreversible: the worst case.
+        reversible: c.reversible == Some(true),
+        summary: capitalize(&summary),
+        via: c.via.clone(),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Case-insensitive match where `*` stands for any run of characters.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let text = text.to_ascii_lowercase();
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blastradius_report::Provider;
+
+    #[test]
+    fn table_parses() {
+        table::parse().expect("rules.toml parses");
+    }
+
+    #[test]
+    fn examples_in_the_table_hold() {
+        let table = table::parse().unwrap();
+        assert!(!table.examples.is_empty());
+        for ex in &table.examples {
+            assert_eq!(
+                severity_of(ex.category, ex.data, ex.environment.as_deref()),
+                ex.severity,
+                "example {ex:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("pr-*", "PR-12"));
+        assert!(wildcard_match("*-pr-*", "web-pr-3"));
+        assert!(!wildcard_match("pr-*", "prod"));
+        assert!(wildcard_match("staging", "Staging"));
+        assert!(!wildcard_match("staging-*", "staging"));
+    }
+
+    fn reach(category: Category, env: Option<&str>, reversible: Option<bool>) -> Reach {
+        Reach {
+            actions: vec!["volumeDelete".into(), "volumeInstanceBackupDelete".into()],
+            resource: "volume pg-data".into(),
+            environment: env.map(str::to_string),
+            category,
+            conditional: false,
+            via: vec!["workspace PocketOS".into()],
+            reversible,
+            data: false,
+            certainty: Certainty::Proven,
+            evidence: "test".into(),
+        }
+    }
+
+    fn assessment(status: Status, reach: Vec<Reach>) -> Assessment {
+        Assessment {
+            provider: Provider::Railway,
+            kind: "railway-account-token".into(),
+            identity: "jer".into(),
+            status,
+            expires_at: None,
+            reach,
+            findings: vec![],
+            partial: false,
+        }
+    }
+
+    fn meta() -> CredentialMeta {
+        CredentialMeta {
+            id: "railway:abc".into(),
+            source: "env RAILWAY_API_TOKEN".into(),
+            redacted: "****abcd".into(),
+        }
+    }
+
+    #[test]
+    fn worst_case_is_the_irreversible_production_destroy() {
+        let report = rate(
+            meta(),
+            assessment(
+                Status::Valid,
+                vec![
+                    reach(Category::Write, Some("production"), None),
+                    reach(Category::Destroy, Some("staging"), Some(false)),
+                    reach(Category::Destroy, Some("production"), Some(false)),
+                ],
+            ),
+        );
+        assert_eq!(report.severity, Severity::Critical);
+        let worst = report.worst_case.unwrap();
+        assert_eq!(worst.action, "volumeDelete");
+        assert_eq!(worst.environment.as_deref(), Some("production"));
+        assert!(!worst.reversible);
+        assert!(worst.summary.starts_with("Can destroy volume pg-data in production"));
+        assert!(worst.summary.contains("cannot be undone"));
+    }
+
+    #[test]
+    fn invalid_credentials_rate_none_whatever_they_claim() {
+        let report = rate(
+            meta(),
+            assessment(
+                Status::Invalid,
+                vec![reach(Category::Destroy, Some("production"), None)],
+            ),
+        );
+        assert_eq!(report.severity, Severity::None);
+        assert!(report.worst_case.is_none());
+    }
+
+    #[test]
+    fn unknown_reversibility_is_reported_as_irreversible() {
+        let report = rate(
+            meta(),
+            assessment(Status::Valid, vec![reach(Category::Destroy, None, None)]),
+        );
+        let worst = report.worst_case.unwrap();
+        assert_eq!(report.severity, Severity::Critical);
+        assert!(!worst.reversible);
+        assert!(worst.summary.contains("could not be determined"));
+    }
+}

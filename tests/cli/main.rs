@@ -1,0 +1,8 @@
+//! End-to-end tests of the `blastradius` binary: one test binary, one module
+//! per command or concern, snapshots with insta.
+
+mod audit_offline;
+mod errors;
+mod scan;
+mod secrets;
+mod support;
