@@ -1,0 +1,2 @@
+//! Live, read-only collection from GitHub's REST API. (Being written.)
+pub mod client;
