@@ -47,11 +47,19 @@ fn field_err(field: &str, message: impl Into<String>) -> SimulateError {
 pub fn run(input_json: &str) -> Result<SimulateOutput, SimulateError> {
     let input: Value = serde_json::from_str(input_json)?;
     let Value::Object(root) = &input else {
-        return Err(field_err("(root)", format!("expected an object, found {}", kind(&input))));
+        return Err(field_err(
+            "(root)",
+            format!("expected an object, found {}", kind(&input)),
+        ));
     };
     let principal_arn = match root.get("principal") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(other) => return Err(field_err("principal", format!("expected an ARN string, found {other}"))),
+        Some(other) => {
+            return Err(field_err(
+                "principal",
+                format!("expected an ARN string, found {other}"),
+            ))
+        }
         None => return Err(field_err("principal", "missing")),
     };
     let principal = Principal::from_arn(&principal_arn);
@@ -67,8 +75,17 @@ pub fn run(input_json: &str) -> Result<SimulateOutput, SimulateError> {
 
     let requests = match root.get("requests") {
         Some(Value::Array(a)) => a,
-        None | Some(Value::Null) => return Ok(SimulateOutput { results: Vec::new() }),
-        Some(other) => return Err(field_err("requests", format!("expected a list, found {}", kind(other)))),
+        None | Some(Value::Null) => {
+            return Ok(SimulateOutput {
+                results: Vec::new(),
+            })
+        }
+        Some(other) => {
+            return Err(field_err(
+                "requests",
+                format!("expected a list, found {}", kind(other)),
+            ))
+        }
     };
     let mut results = Vec::with_capacity(requests.len());
     for (index, r) in requests.iter().enumerate() {
@@ -99,7 +116,11 @@ pub fn run(input_json: &str) -> Result<SimulateOutput, SimulateError> {
             Some(Value::String(s)) => Some(s.clone()),
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => Some(n.to_string()),
-            Some(other) => return Err(rerr(format!("resource_account must be a string, found {other}"))),
+            Some(other) => {
+                return Err(rerr(format!(
+                    "resource_account must be a string, found {other}"
+                )))
+            }
         };
         let context = parse_context(r.get("context")).map_err(rerr)?;
         let req = Request {
@@ -133,11 +154,17 @@ fn policy_list(root: &Map<String, Value>, field: &str) -> Result<Vec<Policy>, Si
             .enumerate()
             .map(|(i, p)| parse_policy(p, &format!("{field}[{i}]")).map_err(Into::into))
             .collect(),
-        Some(other) => Err(field_err(field, format!("expected a list of policies, found {}", kind(other)))),
+        Some(other) => Err(field_err(
+            field,
+            format!("expected a list of policies, found {}", kind(other)),
+        )),
     }
 }
 
-fn optional_policy(root: &Map<String, Value>, field: &str) -> Result<Option<Policy>, SimulateError> {
+fn optional_policy(
+    root: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Policy>, SimulateError> {
     match root.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(p) => Ok(Some(parse_policy(p, field)?)),
@@ -154,15 +181,23 @@ fn levels(root: &Map<String, Value>, field: &str) -> Result<Vec<Vec<Policy>>, Si
                 Value::Array(ps) => ps
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| parse_policy(p, &format!("{field}[{l}][{i}]")).map_err(Into::into))
+                    .map(|(i, p)| {
+                        parse_policy(p, &format!("{field}[{l}][{i}]")).map_err(Into::into)
+                    })
                     .collect(),
                 other => Err(field_err(
                     &format!("{field}[{l}]"),
-                    format!("expected a list of policies for one organisation level, found {}", kind(other)),
+                    format!(
+                        "expected a list of policies for one organisation level, found {}",
+                        kind(other)
+                    ),
                 )),
             })
             .collect(),
-        Some(other) => Err(field_err(field, format!("expected a list of levels, found {}", kind(other)))),
+        Some(other) => Err(field_err(
+            field,
+            format!("expected a list of levels, found {}", kind(other)),
+        )),
     }
 }
 
@@ -187,12 +222,18 @@ fn parse_context(v: Option<&Value>) -> Result<Context, String> {
                     Value::Array(a) => {
                         let vals = a
                             .iter()
-                            .map(|x| scalar(x).ok_or_else(|| format!("context {k:?}: list values must be scalars")))
+                            .map(|x| {
+                                scalar(x).ok_or_else(|| {
+                                    format!("context {k:?}: list values must be scalars")
+                                })
+                            })
                             .collect::<Result<Vec<_>, _>>()?;
                         ctx.insert(k, ContextValue::Multi(vals));
                     }
                     other => {
-                        let s = scalar(other).ok_or_else(|| format!("context {k:?}: expected a string, number, boolean or list"))?;
+                        let s = scalar(other).ok_or_else(|| {
+                            format!("context {k:?}: expected a string, number, boolean or list")
+                        })?;
                         ctx.insert(k, ContextValue::Single(s));
                     }
                 }

@@ -118,7 +118,12 @@ fn stmt_action(stmt: &Statement, action: &str) -> bool {
 }
 
 /// Resource ARNs are case-sensitive, `*` spans `:` and `/`.
-fn stmt_resource(stmt: &Statement, resource: &str, ctx: &Context, unknown: &mut Vec<String>) -> Tri {
+fn stmt_resource(
+    stmt: &Statement,
+    resource: &str,
+    ctx: &Context,
+    unknown: &mut Vec<String>,
+) -> Tri {
     let any_match = |list: &[crate::policy::Template], unknown: &mut Vec<String>| {
         let mut acc = Tri::False;
         for t in list {
@@ -168,7 +173,12 @@ fn sref(p: &Policy, s: &Statement, t: Tri) -> StatementRef {
 
 /// Evaluate a group of policies whose statements carry no Principal
 /// (identity, boundary, session, SCP; RCP principals are checked too).
-fn eval_group(policies: &[Policy], req: &Request, check_principal: bool, unknown: &mut Vec<String>) -> GroupResult {
+fn eval_group(
+    policies: &[Policy],
+    req: &Request,
+    check_principal: bool,
+    unknown: &mut Vec<String>,
+) -> GroupResult {
     let mut g = GroupResult::empty();
     for p in policies {
         for s in &p.statements {
@@ -261,7 +271,11 @@ fn arn_account(arn: &str) -> Option<&str> {
 fn must_allow_explicitly(action: &str, resource: &str) -> bool {
     let a = action.to_ascii_lowercase();
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
-    let (svc, res) = if parts.len() == 6 { (parts[2], parts[5]) } else { ("", "") };
+    let (svc, res) = if parts.len() == 6 {
+        (parts[2], parts[5])
+    } else {
+        ("", "")
+    };
     (a.starts_with("sts:") && svc == "iam" && res.starts_with("role/"))
         || (a.starts_with("kms:") && svc == "kms" && res.starts_with("key/"))
 }
@@ -280,14 +294,23 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     let scp_levels: Vec<GroupResult> = if slr {
         Vec::new()
     } else {
-        set.scps.iter().map(|l| eval_group(l, req, false, &mut unknown)).collect()
+        set.scps
+            .iter()
+            .map(|l| eval_group(l, req, false, &mut unknown))
+            .collect()
     };
     let rcp_levels: Vec<GroupResult> = if slr {
         Vec::new()
     } else {
-        set.rcps.iter().map(|l| eval_group(l, req, true, &mut unknown)).collect()
+        set.rcps
+            .iter()
+            .map(|l| eval_group(l, req, true, &mut unknown))
+            .collect()
     };
-    let resource = set.resource.as_ref().map(|p| eval_resource(p, req, &mut unknown));
+    let resource = set
+        .resource
+        .as_ref()
+        .map(|p| eval_resource(p, req, &mut unknown));
 
     // 1. Explicit deny anywhere wins.
     let mut deny = Tri::False;
@@ -319,14 +342,24 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     // 2.-3. Organisation guardrails: every level must allow.
     let mut gates: Vec<(Tri, String)> = Vec::new();
     for (i, g) in rcp_levels.iter().enumerate() {
-        gates.push((g.allow, format!("no resource control policy at organisation level {i} allows the action")));
+        gates.push((
+            g.allow,
+            format!("no resource control policy at organisation level {i} allows the action"),
+        ));
     }
     for (i, g) in scp_levels.iter().enumerate() {
-        gates.push((g.allow, format!("no service control policy at organisation level {i} allows the action")));
+        gates.push((
+            g.allow,
+            format!("no service control policy at organisation level {i} allows the action"),
+        ));
     }
 
     // 5. Identity side.
-    let boundary_ok = if set.boundaries.is_empty() { Tri::True } else { boundary.allow };
+    let boundary_ok = if set.boundaries.is_empty() {
+        Tri::True
+    } else {
+        boundary.allow
+    };
     let session_ok = session.as_ref().map(|s| s.allow).unwrap_or(Tri::True);
     let identity_side = identity.allow.and(boundary_ok).and(session_ok);
 
@@ -342,13 +375,17 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     let (core, core_reason) = match &resource {
         None if !same_account => (
             Tri::False,
-            "cross-account access needs a resource policy that allows it, and none was given".to_string(),
+            "cross-account access needs a resource policy that allows it, and none was given"
+                .to_string(),
         ),
         None if explicit_only && req.action.to_ascii_lowercase().starts_with("kms:") => (
             Tri::False,
             "a KMS key policy must allow the caller explicitly, and none was given".to_string(),
         ),
-        None => (identity_side, identity_reason(&identity, boundary_ok, session_ok)),
+        None => (
+            identity_side,
+            identity_reason(&identity, boundary_ok, session_ok),
+        ),
         Some(r) => {
             // Grants to the role ARN are limited by boundary and session
             // policy; grants to the exact user / session ARN are not

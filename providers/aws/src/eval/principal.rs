@@ -8,9 +8,14 @@ pub enum PrincipalKind {
     /// `arn:aws:iam::ACCOUNT:user/path/name`
     User,
     /// `arn:aws:iam::ACCOUNT:role/path/name`: evaluated as a session of it.
-    Role { name: String, path: String },
+    Role {
+        name: String,
+        path: String,
+    },
     /// `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`
-    RoleSession { role_name: String },
+    RoleSession {
+        role_name: String,
+    },
     /// `arn:aws:sts::ACCOUNT:federated-user/NAME`
     FederatedUser,
     /// `arn:aws:iam::ACCOUNT:root`
@@ -91,7 +96,8 @@ impl Principal {
             };
         }
         if !self.account.is_empty()
-            && (v == self.account || v == format!("arn:{}:iam::{}:root", self.partition, self.account))
+            && (v == self.account
+                || v == format!("arn:{}:iam::{}:root", self.partition, self.account))
         {
             return PrincipalMatch::Account;
         }

@@ -170,7 +170,10 @@ pub struct Condition {
 /// Parse a `Condition` block: `{ operator: { key: value-or-list } }`.
 pub fn parse_block(v: &Value, variables: bool) -> Result<Vec<Condition>, String> {
     let Value::Object(ops) = v else {
-        return Err(format!("Condition must be an object, found {}", super::kind(v)));
+        return Err(format!(
+            "Condition must be an object, found {}",
+            super::kind(v)
+        ));
     };
     let mut out = Vec::new();
     for (op_name, keys) in ops {
@@ -223,13 +226,21 @@ fn scalar(v: &Value, op: &str, key: &str) -> Result<String, String> {
 /// so do we, instead of silently never matching.
 fn validate(op: BaseOp, v: &str) -> Result<(), String> {
     match op {
-        NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals
-        | NumericGreaterThan | NumericGreaterThanEquals => v
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => v
             .trim()
             .parse::<f64>()
             .map(|_| ())
             .map_err(|_| format!("{v:?} is not a number")),
-        DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
         | DateGreaterThanEquals => parse_date(v)
             .map(|_| ())
             .ok_or_else(|| format!("{v:?} is not a date (ISO 8601 or epoch seconds)")),
@@ -351,7 +362,10 @@ impl Condition {
 /// The positive (non-negated) comparison of one policy value with one
 /// context value.
 fn positive(op: BaseOp, pv: &Template, cv: &str, ctx: &Context, unknown: &mut Vec<String>) -> Tri {
-    let wildcards = matches!(op, StringLike | StringNotLike | ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
+    let wildcards = matches!(
+        op,
+        StringLike | StringNotLike | ArnEquals | ArnLike | ArnNotEquals | ArnNotLike
+    );
     let toks = match pv.resolve(ctx, wildcards) {
         Resolved::Tokens(t) => t,
         // An absent variable matches nothing.
@@ -366,14 +380,22 @@ fn positive(op: BaseOp, pv: &Template, cv: &str, ctx: &Context, unknown: &mut Ve
         StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => tokens_eq(&toks, cv, true),
         StringLike | StringNotLike => glob_match(&toks, cv, false),
         ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => arn_match(&toks, cv),
-        NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals
-        | NumericGreaterThan | NumericGreaterThanEquals => {
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => {
             match (pv.raw().trim().parse::<f64>(), cv.trim().parse::<f64>()) {
                 (Ok(p), Ok(c)) => compare(op, c.partial_cmp(&p)),
                 _ => false,
             }
         }
-        DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
         | DateGreaterThanEquals => match (parse_date(pv.raw()), parse_date(cv)) {
             (Some(p), Some(c)) => compare(op, Some(c.cmp(&p))),
             _ => false,

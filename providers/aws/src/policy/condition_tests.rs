@@ -40,12 +40,17 @@ fn and_across_keys_or_across_values() {
     let c = Context::complete().with("a", "1").with("b", "2");
     assert!(t(json!({"StringEquals": {"a": ["0", "1"], "b": "2"}}), &c));
     assert!(!t(json!({"StringEquals": {"a": "1", "b": "3"}}), &c));
-    assert!(!t(json!({"StringEquals": {"a": "1"}, "StringLike": {"b": "9*"}}), &c));
+    assert!(!t(
+        json!({"StringEquals": {"a": "1"}, "StringLike": {"b": "9*"}}),
+        &c
+    ));
 }
 
 #[test]
 fn numeric_and_date() {
-    let c = Context::complete().with("n", "10").with("d", "2024-06-01T12:00:00Z");
+    let c = Context::complete()
+        .with("n", "10")
+        .with("d", "2024-06-01T12:00:00Z");
     assert!(t(json!({"NumericEquals": {"n": 10}}), &c));
     assert!(t(json!({"NumericNotEquals": {"n": "11"}}), &c));
     assert!(t(json!({"NumericLessThan": {"n": "11"}}), &c));
@@ -54,9 +59,15 @@ fn numeric_and_date() {
     assert!(t(json!({"NumericGreaterThan": {"n": "9.5"}}), &c));
     assert!(t(json!({"NumericGreaterThanEquals": {"n": "10"}}), &c));
     assert!(!t(json!({"NumericGreaterThan": {"n": "10"}}), &c));
-    assert!(t(json!({"DateGreaterThan": {"d": "2024-01-01T00:00:00Z"}}), &c));
+    assert!(t(
+        json!({"DateGreaterThan": {"d": "2024-01-01T00:00:00Z"}}),
+        &c
+    ));
     assert!(t(json!({"DateLessThan": {"d": "2025-01-01"}}), &c));
-    assert!(t(json!({"DateEquals": {"d": "2024-06-01T14:00:00+02:00"}}), &c));
+    assert!(t(
+        json!({"DateEquals": {"d": "2024-06-01T14:00:00+02:00"}}),
+        &c
+    ));
     assert!(t(json!({"DateNotEquals": {"d": "2024-06-01"}}), &c));
     assert!(t(json!({"DateLessThanEquals": {"d": "1717243200"}}), &c));
     assert!(t(json!({"DateGreaterThanEquals": {"d": "1717243200"}}), &c));
@@ -81,17 +92,38 @@ fn bool_binary_ip_arn() {
     assert!(t(json!({"Bool": {"aws:SecureTransport": "TRUE"}}), &c));
     assert!(!t(json!({"Bool": {"aws:SecureTransport": "false"}}), &c));
     assert!(t(json!({"BinaryEquals": {"b": "QmluYXJ5"}}), &c));
-    assert!(t(json!({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}), &c));
+    assert!(t(
+        json!({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        &c
+    ));
     assert!(t(json!({"IpAddress": {"aws:SourceIp": "203.0.113.7"}}), &c));
     assert!(!t(json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}), &c));
-    assert!(t(json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}), &c));
+    assert!(t(
+        json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        &c
+    ));
     assert!(t(json!({"IpAddress": {"v6": "2001:db8::/32"}}), &c));
     assert!(!t(json!({"IpAddress": {"v6": "10.0.0.0/8"}}), &c));
-    assert!(t(json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:123456789012:*"}}), &c));
-    assert!(t(json!({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}), &c));
-    assert!(!t(json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:999999999999:*"}}), &c));
-    assert!(t(json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:sqs:*"}}), &c));
-    assert!(!t(json!({"ArnNotEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}), &c));
+    assert!(t(
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:123456789012:*"}}),
+        &c
+    ));
+    assert!(t(
+        json!({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}),
+        &c
+    ));
+    assert!(!t(
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:999999999999:*"}}),
+        &c
+    ));
+    assert!(t(
+        json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:sqs:*"}}),
+        &c
+    ));
+    assert!(!t(
+        json!({"ArnNotEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}),
+        &c
+    ));
     // ARN components are matched one by one: a '*' does not eat the colons
     // of a pattern with fewer components.
     assert!(!t(json!({"ArnLike": {"aws:SourceArn": "arn:aws:*"}}), &c));
@@ -103,14 +135,20 @@ fn missing_key_rules() {
     assert!(!t(json!({"StringEquals": {"k": "v"}}), &c));
     assert!(t(json!({"StringEqualsIfExists": {"k": "v"}}), &c));
     assert!(t(json!({"StringNotEquals": {"k": "v"}}), &c));
-    assert!(t(json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}), &c));
+    assert!(t(
+        json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        &c
+    ));
     assert!(!t(json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}), &c));
     assert!(t(json!({"ArnNotLike": {"k": "arn:*"}}), &c));
     assert!(t(json!({"Null": {"k": "true"}}), &c));
     assert!(!t(json!({"Null": {"k": "false"}}), &c));
     assert!(t(json!({"ForAllValues:StringEquals": {"k": "v"}}), &c));
     assert!(!t(json!({"ForAnyValue:StringEquals": {"k": "v"}}), &c));
-    assert!(t(json!({"ForAnyValue:StringEqualsIfExists": {"k": "v"}}), &c));
+    assert!(t(
+        json!({"ForAnyValue:StringEqualsIfExists": {"k": "v"}}),
+        &c
+    ));
     // IfExists still applies when present.
     let p = Context::complete().with("k", "w");
     assert!(!t(json!({"StringEqualsIfExists": {"k": "v"}}), &p));
@@ -121,18 +159,48 @@ fn missing_key_rules() {
 #[test]
 fn set_operators() {
     let c = Context::complete().with_multi("aws:TagKeys", &["env", "team"]);
-    assert!(t(json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team", "cost"]}}), &c));
-    assert!(!t(json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["env"]}}), &c));
-    assert!(t(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["env"]}}), &c));
-    assert!(!t(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["cost"]}}), &c));
-    assert!(t(json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": ["cost"]}}), &c));
-    assert!(!t(json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": ["env"]}}), &c));
-    assert!(t(json!({"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["env"]}}), &c));
-    assert!(t(json!({"ForAnyValue:StringLike": {"aws:TagKeys": ["te*"]}}), &c));
+    assert!(t(
+        json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team", "cost"]}}),
+        &c
+    ));
+    assert!(!t(
+        json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["env"]}}),
+        &c
+    ));
+    assert!(t(
+        json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["env"]}}),
+        &c
+    ));
+    assert!(!t(
+        json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["cost"]}}),
+        &c
+    ));
+    assert!(t(
+        json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": ["cost"]}}),
+        &c
+    ));
+    assert!(!t(
+        json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": ["env"]}}),
+        &c
+    ));
+    assert!(t(
+        json!({"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["env"]}}),
+        &c
+    ));
+    assert!(t(
+        json!({"ForAnyValue:StringLike": {"aws:TagKeys": ["te*"]}}),
+        &c
+    ));
     // Empty set.
     let e = Context::complete().with_multi("aws:TagKeys", &[]);
-    assert!(t(json!({"ForAllValues:StringEquals": {"aws:TagKeys": "x"}}), &e));
-    assert!(!t(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "x"}}), &e));
+    assert!(t(
+        json!({"ForAllValues:StringEquals": {"aws:TagKeys": "x"}}),
+        &e
+    ));
+    assert!(!t(
+        json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "x"}}),
+        &e
+    ));
 }
 
 #[test]
@@ -142,9 +210,18 @@ fn policy_variables_in_conditions() {
         .with("aws:PrincipalTag/team", "red")
         .with("s3:prefix", "home/alice/docs")
         .with("rt", "red");
-    assert!(t(json!({"StringLike": {"s3:prefix": "home/${aws:username}/*"}}), &c));
-    assert!(!t(json!({"StringLike": {"s3:prefix": "home/${aws:userid}/*"}}), &c));
-    assert!(t(json!({"StringEquals": {"rt": "${aws:PrincipalTag/team}"}}), &c));
+    assert!(t(
+        json!({"StringLike": {"s3:prefix": "home/${aws:username}/*"}}),
+        &c
+    ));
+    assert!(!t(
+        json!({"StringLike": {"s3:prefix": "home/${aws:userid}/*"}}),
+        &c
+    ));
+    assert!(t(
+        json!({"StringEquals": {"rt": "${aws:PrincipalTag/team}"}}),
+        &c
+    ));
     // Not substituted in numeric operators: parse rejects "${...}" there.
     assert!(parse_block(&json!({"NumericEquals": {"n": "${aws:username}"}}), true).is_err());
 }
@@ -152,7 +229,10 @@ fn policy_variables_in_conditions() {
 #[test]
 fn unknown_keys_stay_unknown() {
     let c = Context::partial();
-    assert_eq!(eval(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}), &c), Tri::Unknown);
+    assert_eq!(
+        eval(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}), &c),
+        Tri::Unknown
+    );
     assert_eq!(eval(json!({"Null": {"k": "true"}}), &c), Tri::Unknown);
     // AND with a false condition is false whatever the unknown.
     let c = Context::partial().with("a", "x");

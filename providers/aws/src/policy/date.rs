@@ -100,9 +100,18 @@ mod tests {
         assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_date("1700000000"), Some(1_700_000_000_000));
         assert_eq!(parse_date("2023-11-14T22:13:20Z"), Some(1_700_000_000_000));
-        assert_eq!(parse_date("2023-11-14T23:13:20+01:00"), Some(1_700_000_000_000));
-        assert_eq!(parse_date("2023-11-14T22:13:20.500Z"), Some(1_700_000_000_500));
-        assert_eq!(parse_date("2024-02-29"), Some(days_from_civil(2024, 2, 29) * 86_400_000));
+        assert_eq!(
+            parse_date("2023-11-14T23:13:20+01:00"),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(
+            parse_date("2023-11-14T22:13:20.500Z"),
+            Some(1_700_000_000_500)
+        );
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(days_from_civil(2024, 2, 29) * 86_400_000)
+        );
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date(""), None);

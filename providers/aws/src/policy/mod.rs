@@ -192,7 +192,10 @@ fn string_list(v: &Value, what: &str) -> Result<Vec<String>, String> {
             .iter()
             .map(|x| match x {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(format!("{what} values must be strings, found {}", kind(other))),
+                other => Err(format!(
+                    "{what} values must be strings, found {}",
+                    kind(other)
+                )),
             })
             .collect(),
         other => Err(format!(
@@ -231,8 +234,15 @@ fn parse_statement(
     for k in map.keys() {
         if !matches!(
             k.as_str(),
-            "Sid" | "Effect" | "Action" | "NotAction" | "Resource" | "NotResource" | "Principal"
-                | "NotPrincipal" | "Condition"
+            "Sid"
+                | "Effect"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Principal"
+                | "NotPrincipal"
+                | "Condition"
         ) {
             return Err(serr(format!("unknown statement element {k:?}")));
         }
@@ -378,14 +388,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.statements[0].label, "A");
-        assert!(matches!(p.statements[0].resource, Some(ResourceSpec::NotResource(_))));
+        assert!(matches!(
+            p.statements[0].resource,
+            Some(ResourceSpec::NotResource(_))
+        ));
     }
 
     #[test]
     fn url_encoded_document() {
         let enc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
         let p = parse_policy(&Value::String(enc.into()), "gaad").unwrap();
-        assert_eq!(p.statements[0].action, ActionSpec::Action(vec!["s3:*".into()]));
+        assert_eq!(
+            p.statements[0].action,
+            ActionSpec::Action(vec!["s3:*".into()])
+        );
         // A plain JSON string works too.
         let plain = r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
         assert!(parse_policy(&Value::String(plain.into()), "s").is_ok());
@@ -399,13 +415,33 @@ mod tests {
         )
         .unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("identity_policies[2]") && msg.contains("Bad") && msg.contains("service prefix"), "{msg}");
-        let e = parse_policy(&json!({"Statement":{"Effect":"allow","Action":"*"}}), "p").unwrap_err();
-        assert!(e.to_string().contains("#0") && e.to_string().contains("Effect"), "{e}");
+        assert!(
+            msg.contains("identity_policies[2]")
+                && msg.contains("Bad")
+                && msg.contains("service prefix"),
+            "{msg}"
+        );
+        let e =
+            parse_policy(&json!({"Statement":{"Effect":"allow","Action":"*"}}), "p").unwrap_err();
+        assert!(
+            e.to_string().contains("#0") && e.to_string().contains("Effect"),
+            "{e}"
+        );
         assert!(parse_policy(&json!(42), "p").is_err());
-        assert!(parse_policy(&json!({}), "p").unwrap_err().to_string().contains("missing Statement"));
-        assert!(parse_policy(&json!({"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Actions":"x"}}), "p").is_err());
-        assert!(parse_policy(&json!({"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}), "p").is_err());
+        assert!(parse_policy(&json!({}), "p")
+            .unwrap_err()
+            .to_string()
+            .contains("missing Statement"));
+        assert!(parse_policy(
+            &json!({"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Actions":"x"}}),
+            "p"
+        )
+        .is_err());
+        assert!(parse_policy(
+            &json!({"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}),
+            "p"
+        )
+        .is_err());
         assert!(parse_policy(&json!({"Version":"2020-01-01","Statement":[]}), "p").is_err());
         assert!(parse_policy(&json!({"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringEqualz":{"a":"b"}}}}), "p")
             .unwrap_err()
@@ -426,6 +462,10 @@ mod tests {
         };
         assert_eq!(ids.len(), 5);
         assert!(ids.contains(&PrincipalId::Any));
-        assert!(parse_policy(&json!({"Statement":{"Effect":"Allow","Action":"*","Principal":{"Bogus":"x"}}}), "t").is_err());
+        assert!(parse_policy(
+            &json!({"Statement":{"Effect":"Allow","Action":"*","Principal":{"Bogus":"x"}}}),
+            "t"
+        )
+        .is_err());
     }
 }

@@ -14,7 +14,10 @@ enum Piece {
     Text(String),
     /// Text that is always literal (an escaped `${*}` etc.).
     Literal(String),
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
 }
 
 /// A policy string value, pre-split into text and variables.
@@ -131,10 +134,9 @@ impl Template {
                                 None => return Resolved::Missing,
                             }
                         }
-                        Lookup::Unknown => match default {
-                            // Unknown whether the key exists: the value is unknown.
-                            _ => return Resolved::Unknown(key.clone()),
-                        },
+                        // Unknown whether the key exists, so the value is
+                        // unknown even with a default.
+                        Lookup::Unknown => return Resolved::Unknown(key.clone()),
                     };
                     out.extend(value.chars().map(|c| TokOut(Tok::Ch(c))));
                 }
@@ -284,13 +286,15 @@ mod tests {
             Template::parse("${aws:username}", true).resolve(&ctx, false),
             Resolved::Missing
         );
-        let Resolved::Tokens(t) = Template::parse("${aws:username, 'nobody'}", true).resolve(&ctx, false)
+        let Resolved::Tokens(t) =
+            Template::parse("${aws:username, 'nobody'}", true).resolve(&ctx, false)
         else {
             panic!("default")
         };
         assert!(tokens_eq(&t, "nobody", false));
         // Old policy language version: no substitution.
-        let Resolved::Tokens(t) = Template::parse("${aws:username}", false).resolve(&ctx, false) else {
+        let Resolved::Tokens(t) = Template::parse("${aws:username}", false).resolve(&ctx, false)
+        else {
             panic!("literal")
         };
         assert!(tokens_eq(&t, "${aws:username}", false));
