@@ -4,7 +4,8 @@
 //! "Permissions boundaries for IAM entities", "Session policies").
 //!
 //! 1. An explicit Deny in any applicable policy wins.
-//! 2. RCPs: every level of the organisation must allow.
+//! 2. RCPs: every level of the organisation must allow (always true: the
+//!    undetachable RCPFullAWSAccess allows everything at every level).
 //! 3. SCPs: every level, root to account, must allow (not for
 //!    service-linked roles).
 //! 4. Same account: a resource-policy Allow naming the principal grants on
@@ -341,12 +342,11 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 
     // 2.-3. Organisation guardrails: every level must allow.
     let mut gates: Vec<(Tri, String)> = Vec::new();
-    for (i, g) in rcp_levels.iter().enumerate() {
-        gates.push((
-            g.allow,
-            format!("no resource control policy at organisation level {i} allows the action"),
-        ));
-    }
+    // RCPs: AWS attaches the managed RCPFullAWSAccess (Allow * on *) to the
+    // root, every OU and every account, and it cannot be detached
+    // (Organizations User Guide, "Resource control policies"); customer RCPs
+    // hold only Deny statements. So every level always allows, and only an
+    // RCP's explicit Deny (step 1) can stop a request.
     for (i, g) in scp_levels.iter().enumerate() {
         gates.push((
             g.allow,

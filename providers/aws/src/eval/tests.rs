@@ -263,10 +263,21 @@ fn rcp_every_level_and_deny() {
         .decision,
         Decision::ExplicitDeny
     );
-    set.rcps.push(vec![]);
+    // A level without an Allow still allows: RCPFullAWSAccess is implicit.
+    set.rcps.push(vec![pol("deny-only", json!({"Statement":{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"*"}}))]);
     assert_eq!(
         run_with(&set, ALICE, "s3:GetObject", "arn:aws:s3:::b/k", None, &ctx).decision,
-        Decision::ImplicitDeny
+        Decision::Allowed
+    );
+    assert_eq!(
+        run_with(&set, ALICE, "s3:DeleteBucket", "arn:aws:s3:::b", None, &ctx).decision,
+        Decision::ExplicitDeny
+    );
+    // An RCP Deny naming another principal does not apply.
+    set.rcps.push(vec![pol("deny-bob", json!({"Statement":{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"*","Resource":"*"}}))]);
+    assert_eq!(
+        run_with(&set, ALICE, "s3:GetObject", "arn:aws:s3:::b/k", None, &ctx).decision,
+        Decision::Allowed
     );
 }
 
