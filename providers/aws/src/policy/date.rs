@@ -29,6 +29,10 @@ pub fn parse_date(s: &str) -> Option<i64> {
             let (c, z) = t.split_at(pos);
             let sign = if z.starts_with('-') { -1 } else { 1 };
             let z = &z[1..];
+            // Byte slicing below needs ASCII (no panic on any input).
+            if !z.is_ascii() {
+                return None;
+            }
             let (h, m) = match z.split_once(':') {
                 Some((h, m)) => (num(h, 2)?, num(m, 2)?),
                 None if z.len() == 4 => (num(&z[..2], 2)?, num(&z[2..], 2)?),
@@ -115,5 +119,7 @@ mod tests {
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date(""), None);
+        assert_eq!(parse_date("2024-01-01T00:00:00+aé1"), None);
+        assert_eq!(parse_date("2024-01-01T00:00:00.Z"), None);
     }
 }
