@@ -137,15 +137,47 @@ impl Builder {
                 evidence: acc.evidence.join("; "),
             })
             .collect();
-        // Worst category first, then by resource and environment: stable output.
+        // Worst first, so that the first reach of the worst category is the
+        // one a person should fix first: category, then irreversible before
+        // reversible, production (or unknown) before other environments, data
+        // holders (volumes, buckets, projects) before the rest; then by name.
         out.sort_by(|a, b| {
             b.category
                 .cmp(&a.category)
+                .then_with(|| (a.reversible == Some(true)).cmp(&(b.reversible == Some(true))))
+                .then_with(|| env_rank(&a.environment).cmp(&env_rank(&b.environment)))
+                .then_with(|| kind_rank(&a.resource).cmp(&kind_rank(&b.resource)))
                 .then_with(|| a.resource.cmp(&b.resource))
                 .then_with(|| a.environment.cmp(&b.environment))
         });
         out
     }
+}
+
+/// Production first, then unknown (treated as production), then the rest.
+fn env_rank(env: &Option<String>) -> u8 {
+    match env.as_deref() {
+        Some("production") => 0,
+        None => 1,
+        Some(_) => 2,
+    }
+}
+
+/// Resources that hold data first.
+fn kind_rank(resource: &str) -> u8 {
+    const ORDER: [&str; 7] = [
+        "volume ",
+        "bucket ",
+        "project ",
+        "environment ",
+        "service ",
+        "workspace ",
+        "account ",
+    ];
+    ORDER
+        .iter()
+        .position(|p| resource.starts_with(p))
+        .map_or(ORDER.len() as u8, |i| i as u8)
 }
 
 /// What one mutation entry adds to a reach.
@@ -459,6 +491,17 @@ impl Context<'_> {
                         );
                         let acc = b.acc(category, label, Some(&env.name), vec![]);
                         acc.note(volume_evidence(vi));
+                        let elsewhere = sp.project.environments.iter().any(|e| {
+                            e.id != env.id
+                                && e.volume_instances
+                                    .iter()
+                                    .any(|o| o.volume_id == vi.volume_id)
+                        });
+                        if sp.only_env.is_some() && elsewhere {
+                            // volumeDelete names a volume, not an instance: the
+                            // scope limit is Railway's to enforce.
+                            acc.note("the volume has instances in other environments too; volumeDelete takes a volume id, and Railway is trusted (not verified) to refuse it outside the token's environment");
+                        }
                         if category == Category::Destroy {
                             // Backups are on the volume: never reversible.
                             acc.reversible = Some(false);
