@@ -494,3 +494,36 @@ async fn exhausted_budget_stops_with_a_partial_export() {
     assert!(export.workspaces[0].projects.len() < 10);
     fake.assert_read_only().await;
 }
+
+#[tokio::test]
+async fn a_wrongly_shaped_answer_falls_back_to_smaller_queries() {
+    let mut world = World::pocketos();
+    world.wrong_shape = Some("ProjectDetail");
+    let fake = FakeRailway::start(world).await;
+    let (export, _) = run(&fake, ACCOUNT, TokenHint::Api).await;
+    assert_eq!(export.token_type, TokenType::Account);
+    // Recorded with where it happened...
+    let shape: Vec<_> = export
+        .errors
+        .iter()
+        .filter(|e| e.message.contains("unexpected shape"))
+        .collect();
+    assert_eq!(shape.len(), 2, "{:?}", export.errors);
+    assert_eq!(
+        shape[0].object.as_deref(),
+        Some("project pocketos (prj-pocketos)")
+    );
+    // ...and the data still arrives piece by piece.
+    let pocketos = &export.workspaces[0].projects[0];
+    assert_eq!(pocketos.members.as_ref().map(|m| m.len()), Some(1));
+    assert_eq!(pocketos.environments.len(), 2);
+    assert_eq!(
+        pocketos.environments[1].variables.as_ref().map(|v| v.len()),
+        Some(2)
+    );
+    assert!(pocketos.environments[1].volume_instances[0]
+        .backups
+        .is_some());
+    assert_eq!(pocketos.buckets.len(), 1);
+    fake.assert_read_only().await;
+}

@@ -190,7 +190,28 @@ impl Collector<'_> {
         let token_type = match (&scope, &bearer.api_workspaces, &bearer.me) {
             (Some(_), _, _) => TokenType::Project,
             (None, Some(_), Some(_)) => TokenType::Account,
-            (None, Some(_), None) => TokenType::Workspace,
+            (None, Some(_), None) => {
+                // Only a refusal of `me` proves a workspace token; when `me`
+                // failed for another reason (network, garbage) the wider
+                // reading, account, is the worst case, and the error says so.
+                let me_refused = self.export.probes.iter().any(|p| {
+                    p.query.starts_with("me ")
+                        && matches!(
+                            p.outcome,
+                            ProbeOutcome::NotAuthorized | ProbeOutcome::Invalid
+                        )
+                });
+                if me_refused {
+                    TokenType::Workspace
+                } else {
+                    self.export.errors.push(CollectError {
+                        query: "me".into(),
+                        object: Some(self.client.url().to_string()),
+                        message: "`me` could not be read: account or workspace token, assumed account (the wider)".into(),
+                    });
+                    TokenType::Account
+                }
+            }
             (None, None, Some(_)) => TokenType::Oauth,
             (None, None, None) => {
                 let all_refused = !self.export.probes.is_empty()

@@ -13,11 +13,11 @@ macro_rules! railway_query {
     ($name:ident, $file:literal) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-                                            schema_path = "graphql/schema.graphql",
-                                            query_path = $file,
-                                            response_derives = "Debug",
-                                            variables_derives = "Debug"
-                                        )]
+                                                            schema_path = "graphql/schema.graphql",
+                                                            query_path = $file,
+                                                            response_derives = "Debug",
+                                                            variables_derives = "Debug"
+                                                        )]
         pub struct $name;
     };
 }

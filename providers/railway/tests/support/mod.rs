@@ -95,6 +95,8 @@ pub struct World {
     pub retry_after: &'static str,
     /// Answer every request with a body that is not JSON.
     pub malformed: bool,
+    /// Answer this one operation with JSON of the wrong shape.
+    pub wrong_shape: Option<&'static str>,
     pub mutations: Vec<&'static str>,
 }
 
@@ -452,6 +454,9 @@ impl Respond for Responder {
             .as_str()
             .unwrap_or_default()
             .to_string();
+        if world.wrong_shape == Some(op.as_str()) {
+            return data(json!({"project": {"id": 5, "environments": "many"}}));
+        }
         let vars = body["variables"].clone();
         let header = |name: &str| {
             request
