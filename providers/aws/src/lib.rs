@@ -5,12 +5,19 @@
 //! evaluation logic", and the offline `aws simulate` contract ([`simulate`]).
 //! Live collection comes later behind a `live` feature.
 
+pub mod account;
+pub mod classify;
 pub mod context;
+pub mod escalation;
 pub mod eval;
+pub mod gaad;
 pub mod policy;
+pub mod reach;
 pub mod simulate;
 
 pub use context::{Context, ContextValue};
 pub use eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request, StatementRef};
 pub use policy::{parse_policy, Effect, Policy, PolicyError, Statement};
 pub use simulate::{run, SimulateError, SimulateOutput, SimulateResult};
+pub use account::{assess_account, assess_account_with, AccountAssessment, AccountOptions, PrincipalAssessment};
+pub use gaad::{Gaad, GaadError};

@@ -1,0 +1,502 @@
+//! From a GAAD export to one assessment per principal: own reach, then,
+//! transitively, the reach of every principal it can become, each hop under
+//! that principal's own policies and boundary.
+//!
+//! Principals with the same policies (same documents, same boundary) share
+//! one reach computation: large accounts have thousands of roles made from a
+//! few managed policies.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use blastradius_report::{Assessment, Category, Certainty, Finding, Provider, Reach, Severity, Status};
+
+use crate::classify::{default_catalog, ActionCatalog, Classifier};
+use crate::context::Context;
+use crate::escalation::{self, AdminPath, NodeView};
+use crate::eval::{PolicySet, Principal};
+use crate::gaad::{DocId, Gaad};
+use crate::policy::Policy;
+use crate::reach::{display_resource, grants, group_reach, Grant, Grouping, ReachInput};
+
+#[derive(Debug, Clone)]
+pub struct AccountOptions {
+    /// Account id -> environment name (`production`, `staging`...). An
+    /// account not listed is `None`, which the rating treats as production.
+    pub environments: HashMap<String, String>,
+    /// SCPs, one list per organisation level, root first, when known.
+    pub scps: Vec<Vec<Policy>>,
+    /// At most this many principals are followed from one principal; beyond
+    /// it the assessment is marked partial.
+    pub max_reachable: usize,
+}
+
+impl Default for AccountOptions {
+    fn default() -> Self {
+        AccountOptions {
+            environments: HashMap::new(),
+            scps: Vec::new(),
+            max_reachable: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PrincipalAssessment {
+    pub arn: String,
+    /// `aws-iam-user` or `aws-iam-role`.
+    pub kind: String,
+    pub assessment: Assessment,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountAssessment {
+    pub principals: Vec<PrincipalAssessment>,
+    /// Problems of the export not tied to one principal.
+    pub findings: Vec<Finding>,
+}
+
+struct Node {
+    arn: String,
+    name: String,
+    account: String,
+    is_user: bool,
+    principal: Principal,
+    sig: usize,
+    attached: Vec<String>,
+    group_arns: Vec<String>,
+    trust: Option<DocId>,
+    findings: Vec<Finding>,
+    partial: bool,
+}
+
+/// One distinct policy combination.
+struct Sig {
+    set: PolicySet,
+    context: Context,
+    grants: Vec<Grant>,
+}
+
+type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
+
+pub fn assess_account(gaad: &Gaad, options: &AccountOptions) -> AccountAssessment {
+    assess_account_with(gaad, options, default_catalog())
+}
+
+fn context_for(principal: &Principal, name: &str, is_user: bool, dependent: bool) -> Context {
+    let mut ctx = Context::partial();
+    if dependent {
+        // Principal keys AWS always sets (IAM User Guide, "AWS global
+        // condition context keys"): known here, so substituted.
+        ctx = ctx
+            .with("aws:PrincipalArn", &principal.arn)
+            .with("aws:PrincipalAccount", &principal.account)
+            .with("aws:PrincipalType", if is_user { "User" } else { "AssumedRole" });
+        if is_user {
+            ctx = ctx.with("aws:username", name);
+        }
+    }
+    ctx
+}
+
+pub fn assess_account_with(
+    gaad: &Gaad,
+    options: &AccountOptions,
+    catalog: &dyn ActionCatalog,
+) -> AccountAssessment {
+    let classifier = Classifier::embedded();
+    let mut findings: Vec<Finding> = gaad
+        .problems
+        .iter()
+        .map(|p| {
+            Finding::new(
+                "aws.gaad.bad-entry",
+                Severity::Medium,
+                match &p.principal {
+                    Some(who) => format!("{who}: {}", p.message),
+                    None => p.message.clone(),
+                },
+            )
+        })
+        .collect();
+    let account = gaad.account().unwrap_or_default();
+    if !gaad.problems.is_empty() {
+        findings.push(Finding::new(
+            "aws.gaad.partial",
+            Severity::Low,
+            "some entries of the export could not be read; principals they concern are missing",
+        ));
+    }
+
+    // ------------------------------------------------------------ nodes
+    let mut sig_index: HashMap<SigKey, usize> = HashMap::new();
+    let mut sigs: Vec<Sig> = Vec::new();
+    let mut nodes: Vec<Node> = Vec::new();
+
+    let mut add_node = |arn: &str,
+                        name: &str,
+                        acct: &str,
+                        is_user: bool,
+                        mut docs: Vec<(String, Option<DocId>)>,
+                        boundary_arn: Option<&str>,
+                        attached: Vec<String>,
+                        group_arns: Vec<String>,
+                        trust: Option<DocId>,
+                        mut node_findings: Vec<Finding>| {
+        let principal = Principal::from_arn(arn);
+        // A missing group or an unreadable trust policy already leaves a gap.
+        let mut partial = !node_findings.is_empty();
+        let mut ids: Vec<DocId> = Vec::new();
+        for (label, d) in docs.drain(..) {
+            match d {
+                Some(d) => match &gaad.documents[d].policy {
+                    Ok(_) => ids.push(d),
+                    Err(e) => {
+                        partial = true;
+                        node_findings.push(Finding::new(
+                            "aws.policy.invalid",
+                            Severity::Medium,
+                            format!("{label} is not a valid policy and was left out: {e}"),
+                        ));
+                    }
+                },
+                None => {
+                    partial = true;
+                    node_findings.push(Finding::new(
+                        "aws.policy.missing",
+                        Severity::Medium,
+                        format!("{label} is not in the export: the reach shown may miss what it grants"),
+                    ));
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut boundary = None;
+        if let Some(b) = boundary_arn {
+            match gaad.managed(b).and_then(|m| m.document) {
+                Some(d) if gaad.documents[d].policy.is_ok() => boundary = Some(d),
+                _ => {
+                    partial = true;
+                    node_findings.push(Finding::new(
+                        "aws.boundary.unreadable",
+                        Severity::Medium,
+                        format!("permission boundary {b} is not in the export or not valid: the reach shown ignores it and may be too wide"),
+                    ));
+                }
+            }
+        }
+        let dependent = ids
+            .iter()
+            .chain(boundary.iter())
+            .any(|&d| gaad.documents[d].principal_dependent);
+        let key: SigKey = (
+            ids.clone(),
+            boundary,
+            principal.is_service_linked_role(),
+            if dependent {
+                arn.to_string()
+            } else {
+                format!("account:{acct}")
+            },
+        );
+        let sig = *sig_index.entry(key).or_insert_with(|| {
+            let doc = |d: DocId| gaad.documents[d].policy.as_ref().ok().cloned();
+            let set = PolicySet {
+                identity: ids.iter().filter_map(|&d| doc(d)).collect(),
+                boundaries: boundary.and_then(doc).into_iter().collect(),
+                session: None,
+                scps: options.scps.clone(),
+                rcps: Vec::new(),
+                resource: None,
+            };
+            sigs.push(Sig {
+                set,
+                context: context_for(&principal, name, is_user, dependent),
+                grants: Vec::new(),
+            });
+            sigs.len() - 1
+        });
+        nodes.push(Node {
+            arn: arn.to_string(),
+            name: name.to_string(),
+            account: acct.to_string(),
+            is_user,
+            principal,
+            sig,
+            attached,
+            group_arns,
+            trust,
+            findings: node_findings,
+            partial,
+        });
+    };
+
+    let managed_doc = |arn: &str| -> (String, Option<DocId>) {
+        match gaad.managed(arn) {
+            Some(m) => (format!("managed policy {arn}"), m.document),
+            None => (format!("attached managed policy {arn}"), None),
+        }
+    };
+    for u in &gaad.users {
+        let mut docs: Vec<(String, Option<DocId>)> = Vec::new();
+        let mut attached = u.attached.clone();
+        let mut group_arns = Vec::new();
+        let mut nf = Vec::new();
+        for p in &u.inline {
+            docs.push((format!("inline policy {} of {}", p.name, u.arn), Some(p.document)));
+        }
+        for a in &u.attached {
+            docs.push(managed_doc(a));
+        }
+        for gname in &u.groups {
+            match gaad.group(gname) {
+                Some(g) => {
+                    group_arns.push(g.arn.clone());
+                    for p in &g.inline {
+                        docs.push((format!("inline policy {} of group {}", p.name, g.name), Some(p.document)));
+                    }
+                    for a in &g.attached {
+                        docs.push(managed_doc(a));
+                        attached.push(a.clone());
+                    }
+                }
+                None => nf.push(Finding::new(
+                    "aws.group.missing",
+                    Severity::Medium,
+                    format!("group {gname} of {} is not in the export: the reach shown may miss what it grants", u.arn),
+                )),
+            }
+        }
+        add_node(&u.arn, &u.name, &u.account, true, docs, u.boundary.as_deref(), attached, group_arns, None, nf);
+    }
+    for r in &gaad.roles {
+        let mut docs: Vec<(String, Option<DocId>)> = Vec::new();
+        for p in &r.inline {
+            docs.push((format!("inline policy {} of {}", p.name, r.arn), Some(p.document)));
+        }
+        for a in &r.attached {
+            docs.push(managed_doc(a));
+        }
+        let mut nf = Vec::new();
+        let trust = match r.trust {
+            Some(d) => match &gaad.documents[d].policy {
+                Ok(_) => Some(d),
+                Err(e) => {
+                    nf.push(Finding::new(
+                        "aws.trust.invalid",
+                        Severity::Medium,
+                        format!("the trust policy is not valid, so no one is shown able to assume this role: {e}"),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        add_node(&r.arn, &r.name, &r.account, false, docs, r.boundary.as_deref(), r.attached.clone(), Vec::new(), trust, nf);
+    }
+
+    // ------------------------------------------------------------ own grants
+    // One computation per distinct policy combination; the representative
+    // principal only matters through what the key already holds.
+    let mut rep: Vec<Option<usize>> = vec![None; sigs.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        rep[n.sig].get_or_insert(i);
+    }
+    for (s, r) in rep.iter().enumerate() {
+        let Some(r) = *r else { continue };
+        let sig = &sigs[s];
+        let g = grants(&ReachInput {
+            set: &sig.set,
+            principal: &nodes[r].principal,
+            context: &sig.context,
+            catalog,
+            classifier,
+        });
+        sigs[s].grants = g;
+    }
+
+    // ------------------------------------------------------------ graph
+    let trusts: Vec<Option<Policy>> = nodes
+        .iter()
+        .map(|n| n.trust.and_then(|d| gaad.documents[d].policy.as_ref().ok().cloned()))
+        .collect();
+    let views: Vec<NodeView> = nodes
+        .iter()
+        .zip(trusts.iter())
+        .map(|(n, t)| NodeView {
+            arn: &n.arn,
+            account: &n.account,
+            is_user: n.is_user,
+            principal: &n.principal,
+            set: &sigs[n.sig].set,
+            grants: &sigs[n.sig].grants,
+            context: &sigs[n.sig].context,
+            attached: &n.attached,
+            group_arns: &n.group_arns,
+            trust: t.as_ref(),
+        })
+        .collect();
+    let graph = escalation::build(&views, classifier);
+
+    // ------------------------------------------------------------ reach
+    let own_reach: Vec<Vec<Reach>> = sigs
+        .iter()
+        .map(|s| {
+            group_reach(
+                &s.grants,
+                &Grouping {
+                    account: &account,
+                    environments: &options.environments,
+                    via: &[],
+                    via_conditional: false,
+                },
+            )
+        })
+        .collect();
+
+    let mut principals = Vec::with_capacity(nodes.len());
+    for (i, n) in nodes.iter().enumerate() {
+        let mut reach = own_reach[n.sig].clone();
+        apply_admin(&mut reach, &graph.admin[i], &n.account, options, &[], false);
+        let mut node_findings = n.findings.clone();
+        let mut partial = n.partial;
+
+        // Breadth first: the shortest chain to each principal is reported.
+        let mut seen: HashSet<usize> = HashSet::from([i]);
+        let mut seen_sigs: HashSet<usize> = HashSet::from([n.sig]);
+        let mut queue: VecDeque<(usize, Vec<String>, bool)> = VecDeque::new();
+        queue.push_back((i, Vec::new(), false));
+        let mut followed = 0usize;
+        while let Some((at, via, cond)) = queue.pop_front() {
+            for e in &graph.edges[at] {
+                if !seen.insert(e.to) {
+                    continue;
+                }
+                followed += 1;
+                if followed > options.max_reachable {
+                    partial = true;
+                    node_findings.push(Finding::new(
+                        "aws.escalation.truncated",
+                        Severity::Low,
+                        format!(
+                            "more than {} principals are reachable from {}; the rest are not shown",
+                            options.max_reachable, n.arn
+                        ),
+                    ));
+                    queue.clear();
+                    break;
+                }
+                let mut hops = via.clone();
+                hops.push(e.hop.clone());
+                let c = cond || e.conditional;
+                let target = &nodes[e.to];
+                // Principals with the same policies reach the same things:
+                // the first chain to them is enough.
+                if seen_sigs.insert(target.sig) {
+                    reach.extend(group_reach(
+                        &sigs[target.sig].grants,
+                        &Grouping {
+                            account: &account,
+                            environments: &options.environments,
+                            via: &hops,
+                            via_conditional: c,
+                        },
+                    ));
+                }
+                apply_admin(&mut reach, &graph.admin[e.to], &target.account, options, &hops, c);
+                // Becoming any principal is itself an escalation.
+                reach.push(Reach {
+                    actions: vec![e.hop.split(" -> ").next().unwrap_or("").split(" + ").next().unwrap_or("").to_string()],
+                    resource: target.arn.clone(),
+                    environment: options.environments.get(&target.account).cloned(),
+                    category: Category::Escalate,
+                    conditional: c,
+                    via: via.clone(),
+                    reversible: None,
+                    data: false,
+                    certainty: Certainty::Inferred,
+                    evidence: format!("can become {}: {}", target.arn, e.evidence),
+                });
+                queue.push_back((e.to, hops, c));
+            }
+        }
+
+        principals.push(PrincipalAssessment {
+            arn: n.arn.clone(),
+            kind: if n.is_user { "aws-iam-user" } else { "aws-iam-role" }.to_string(),
+            assessment: Assessment {
+                provider: Provider::Aws,
+                kind: if n.is_user { "aws-iam-user" } else { "aws-iam-role" }.to_string(),
+                identity: n.arn.clone(),
+                status: Status::Unknown,
+                expires_at: None,
+                reach: dedup_reach(reach),
+                findings: node_findings,
+                partial,
+            },
+        });
+        let _ = &n.name;
+    }
+    AccountAssessment {
+        principals,
+        findings,
+    }
+}
+
+/// Self-edit paths become escalate entries: the matching entry (same
+/// resource, holding the action) gets the action first and the
+/// admin-equivalent evidence; otherwise a new entry is added.
+fn apply_admin(
+    reach: &mut Vec<Reach>,
+    admin: &[AdminPath],
+    account: &str,
+    options: &AccountOptions,
+    via: &[String],
+    via_conditional: bool,
+) {
+    for a in admin {
+        let conditional = a.conditional || via_conditional;
+        let hit = reach.iter_mut().find(|r| {
+            r.category == Category::Escalate
+                && r.resource == a.resource
+                && r.via == via
+                && r.conditional == conditional
+                && r.actions.iter().any(|x| x.eq_ignore_ascii_case(&a.action))
+        });
+        match hit {
+            Some(r) => {
+                if let Some(pos) = r.actions.iter().position(|x| x.eq_ignore_ascii_case(&a.action)) {
+                    let act = r.actions.remove(pos);
+                    r.actions.insert(0, act);
+                }
+                r.evidence = format!("{} ({})", a.evidence, r.evidence);
+            }
+            None => reach.push(Reach {
+                actions: vec![a.action.clone()],
+                resource: display_resource(&a.resource, account),
+                environment: options.environments.get(account).cloned(),
+                category: Category::Escalate,
+                conditional,
+                via: via.to_vec(),
+                reversible: None,
+                data: false,
+                certainty: Certainty::Inferred,
+                evidence: a.evidence.clone(),
+            }),
+        }
+    }
+}
+
+fn dedup_reach(mut reach: Vec<Reach>) -> Vec<Reach> {
+    let mut seen = HashSet::new();
+    reach.retain(|r| {
+        seen.insert((
+            r.actions.clone(),
+            r.resource.clone(),
+            r.category,
+            r.conditional,
+            r.via.clone(),
+        ))
+    });
+    reach
+}

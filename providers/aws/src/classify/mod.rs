@@ -1,0 +1,329 @@
+//! What an action does: destroy, escalate, secrets, write or read, from the
+//! data table `data/classification.toml` on top of the action catalog's
+//! access levels (AWS Service Authorization Reference). Access level alone
+//! does not say "destroys" (`s3:PutLifecycleConfiguration` can expire every
+//! object), hence the curated rules.
+
+mod catalog;
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use blastradius_report::Category;
+use serde::Deserialize;
+
+pub use catalog::{default_catalog, AccessLevel, ActionCatalog, TableCatalog};
+
+use crate::policy::pattern::simple_glob;
+
+const TABLE: &str = include_str!("../../data/classification.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    #[error("classification.toml: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("classification.toml: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum CategoryName {
+    Destroy,
+    Escalate,
+    Secrets,
+    Write,
+    Read,
+}
+
+impl From<CategoryName> for Category {
+    fn from(c: CategoryName) -> Category {
+        match c {
+            CategoryName::Destroy => Category::Destroy,
+            CategoryName::Escalate => Category::Escalate,
+            CategoryName::Secrets => Category::Secrets,
+            CategoryName::Write => Category::Write,
+            CategoryName::Read => Category::Read,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    access_levels: std::collections::BTreeMap<String, CategoryName>,
+    fallback: Fallback,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+    #[serde(default)]
+    passrole: Vec<PassRoleRule>,
+    #[serde(default)]
+    example: Vec<Example>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fallback {
+    read_prefixes: Vec<String>,
+    destroy_prefixes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    actions: Vec<String>,
+    category: CategoryName,
+    #[serde(default)]
+    weight: u32,
+    #[serde(default)]
+    data: bool,
+    #[serde(default)]
+    backups: Vec<String>,
+    #[serde(default)]
+    destroys_backups: bool,
+}
+
+/// `iam:PassRole` on a role trusted by `service` plus all of `actions` runs
+/// code as that role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassRoleRule {
+    pub service: String,
+    pub actions: Vec<String>,
+}
+
+/// A documented classification that a test enforces.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub action: String,
+    pub category: Category,
+    #[serde(default)]
+    pub data: bool,
+    #[serde(default)]
+    pub destroys_backups: bool,
+}
+
+/// How one concrete action is classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    pub category: Category,
+    /// A read of data, not just metadata.
+    pub data: bool,
+    /// Harm inside the category: the heaviest action is the headline.
+    pub weight: u32,
+    /// Actions (concrete names) that destroy the backups of what this destroys.
+    pub backups: Vec<String>,
+    /// The action's target is itself a backup.
+    pub destroys_backups: bool,
+    /// Which line of the table decided, for evidence.
+    pub source: &'static str,
+}
+
+#[derive(Debug)]
+struct Rule {
+    patterns: Vec<String>,
+    category: Category,
+    weight: u32,
+    data: bool,
+    backups: Vec<String>,
+    destroys_backups: bool,
+}
+
+/// The loaded table.
+#[derive(Debug)]
+pub struct Classifier {
+    rules: Vec<Rule>,
+    access_levels: Vec<(AccessLevel, Category)>,
+    read_prefixes: Vec<String>,
+    destroy_prefixes: Vec<String>,
+    pub passrole: Vec<PassRoleRule>,
+    pub examples: Vec<Example>,
+}
+
+impl Classifier {
+    pub fn from_toml(text: &str) -> Result<Classifier, ClassifyError> {
+        let raw: RawTable = toml::from_str(text)?;
+        let mut access_levels = Vec::new();
+        for (name, cat) in raw.access_levels {
+            let level = AccessLevel::from_name(&name).ok_or_else(|| {
+                ClassifyError::Invalid(format!("unknown access level {name:?}"))
+            })?;
+            access_levels.push((level, cat.into()));
+        }
+        let mut rules = Vec::new();
+        for r in raw.rule {
+            for a in r.actions.iter().chain(r.backups.iter()) {
+                if !a.contains(':') {
+                    return Err(ClassifyError::Invalid(format!(
+                        "action {a:?} has no service prefix"
+                    )));
+                }
+            }
+            rules.push(Rule {
+                patterns: r.actions.iter().map(|a| a.to_ascii_lowercase()).collect(),
+                category: r.category.into(),
+                weight: r.weight,
+                data: r.data,
+                backups: r.backups,
+                destroys_backups: r.destroys_backups,
+            });
+        }
+        Ok(Classifier {
+            rules,
+            access_levels,
+            read_prefixes: raw.fallback.read_prefixes,
+            destroy_prefixes: raw.fallback.destroy_prefixes,
+            passrole: raw.passrole,
+            examples: raw.example,
+        })
+    }
+
+    /// The embedded table. It is checked by tests, so loading cannot fail in
+    /// a released build; should it anyway, an empty table classifies by
+    /// verb only rather than panicking.
+    pub fn embedded() -> &'static Classifier {
+        static C: OnceLock<Classifier> = OnceLock::new();
+        C.get_or_init(|| {
+            Classifier::from_toml(TABLE).unwrap_or_else(|_| Classifier {
+                rules: Vec::new(),
+                access_levels: Vec::new(),
+                read_prefixes: vec!["Get".into(), "List".into(), "Describe".into()],
+                destroy_prefixes: vec!["Delete".into(), "Terminate".into()],
+                passrole: Vec::new(),
+                examples: Vec::new(),
+            })
+        })
+    }
+
+    /// Every concrete action the table names (a fallback action universe
+    /// when no catalog is available).
+    pub fn named_actions(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for r in &self.rules {
+            for p in r.patterns.iter().chain(r.backups.iter()) {
+                if !p.contains(['*', '?']) {
+                    out.insert(p.clone());
+                }
+            }
+        }
+        for p in &self.passrole {
+            out.extend(p.actions.iter().cloned());
+        }
+        for e in &self.examples {
+            out.insert(e.action.clone());
+        }
+        out
+    }
+
+    /// Classify one concrete action; `level` is the catalog's access level
+    /// when the catalog knows it.
+    pub fn classify(&self, action: &str, level: Option<AccessLevel>) -> Class {
+        let lower = action.to_ascii_lowercase();
+        for r in &self.rules {
+            if r.patterns.iter().any(|p| simple_glob(p, &lower, true)) {
+                return Class {
+                    category: r.category,
+                    data: r.data,
+                    weight: r.weight,
+                    backups: r.backups.clone(),
+                    destroys_backups: r.destroys_backups,
+                    source: "classification rule",
+                };
+            }
+        }
+        let name = action.split_once(':').map(|(_, n)| n).unwrap_or(action);
+        let starts = |prefixes: &[String]| {
+            prefixes.iter().any(|p| {
+                name.len() >= p.len()
+                    && name.is_char_boundary(p.len())
+                    && name[..p.len()].eq_ignore_ascii_case(p)
+            })
+        };
+        let plain = |category, source| Class {
+            category,
+            data: false,
+            weight: 0,
+            backups: Vec::new(),
+            destroys_backups: false,
+            source,
+        };
+        if matches!(level, None | Some(AccessLevel::Write)) && starts(&self.destroy_prefixes) {
+            return plain(Category::Destroy, "destroying verb");
+        }
+        if let Some(level) = level {
+            if let Some((_, c)) = self.access_levels.iter().find(|(l, _)| *l == level) {
+                return plain(*c, "catalog access level");
+            }
+        }
+        if starts(&self.read_prefixes) {
+            plain(Category::Read, "reading verb")
+        } else {
+            plain(Category::Write, "other verb (counted as write)")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_loads_and_examples_hold() {
+        let c = Classifier::from_toml(TABLE).expect("table parses");
+        assert!(!c.examples.is_empty());
+        let cat = TableCatalog::embedded();
+        for e in &c.examples {
+            let got = c.classify(&e.action, cat.access_level(&e.action));
+            assert_eq!(got.category, e.category, "{}", e.action);
+            assert_eq!(got.data, e.data, "data flag of {}", e.action);
+            assert_eq!(
+                got.destroys_backups, e.destroys_backups,
+                "destroys_backups of {}",
+                e.action
+            );
+        }
+    }
+
+    #[test]
+    fn access_levels_map_by_default() {
+        let c = Classifier::embedded();
+        assert_eq!(
+            c.classify("iam:TagRole", Some(AccessLevel::Tagging)).category,
+            Category::Write
+        );
+        assert_eq!(
+            c.classify("iam:DoSomething", Some(AccessLevel::PermissionsManagement))
+                .category,
+            Category::Escalate
+        );
+        assert_eq!(
+            c.classify("ec2:DeleteTags", Some(AccessLevel::Tagging))
+                .category,
+            Category::Write
+        );
+        assert_eq!(
+            c.classify("iam:DeleteRole", Some(AccessLevel::Write)).category,
+            Category::Destroy
+        );
+        assert_eq!(
+            c.classify("x:ListThings", Some(AccessLevel::List)).category,
+            Category::Read
+        );
+    }
+
+    #[test]
+    fn bad_tables_are_errors() {
+        assert!(Classifier::from_toml("nonsense = [").is_err());
+        let t = TABLE.replace("\"Permissions management\"", "\"Perms\"");
+        assert!(Classifier::from_toml(&t).is_err());
+    }
+
+    #[test]
+    fn backups_are_named() {
+        let c = Classifier::embedded();
+        let k = c.classify("rds:DeleteDBInstance", None);
+        assert!(k.backups.iter().any(|b| b == "rds:DeleteDBSnapshot"));
+        assert!(c.classify("rds:DeleteDBSnapshot", None).destroys_backups);
+    }
+}
