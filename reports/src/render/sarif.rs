@@ -13,6 +13,11 @@
 //! none. A credential found in a file gets a physical location; one from the
 //! environment or an export gets a logical location only, since there is no
 //! file to point at.
+//!
+//! No `security-severity` on rules: GitHub reads it per rule, but a rule
+//! here spans severities (destroying staging is high, production critical),
+//! so a per-rule score would mislabel results. Each result's `level` and its
+//! `properties.severity` carry the real rating.
 
 use std::collections::BTreeMap;
 

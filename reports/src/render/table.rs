@@ -221,7 +221,7 @@ fn details(out: &mut String, cred: &CredentialReport, color: bool, width: usize)
             let lead = format!("{} ", cap.category);
             bullet(out, &lead, cap.severity, &what, color, width);
             let on = format!(
-                "on {} ({})",
+                "on {} in {}",
                 cap.resource,
                 text::environment(cap.environment.as_deref())
             );
