@@ -6,6 +6,7 @@
 //! Live collection comes later behind a `live` feature.
 
 pub mod account;
+pub mod catalog;
 pub mod classify;
 pub mod context;
 pub mod escalation;
