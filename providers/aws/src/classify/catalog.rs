@@ -74,6 +74,7 @@ impl TableCatalog {
 
 const EXTRA: &[&str] = &[
     "s3:PutObject",
+    "s3:DeleteObject",
     "s3:ListBucket",
     "s3:ListAllMyBuckets",
     "s3:GetBucketPolicy",

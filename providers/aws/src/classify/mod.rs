@@ -122,6 +122,9 @@ pub struct Class {
 
 #[derive(Debug)]
 struct Rule {
+    /// As written (canonical case), for the fallback action universe.
+    names: Vec<String>,
+    /// Lowercased, for matching.
     patterns: Vec<String>,
     category: Category,
     weight: u32,
@@ -162,6 +165,7 @@ impl Classifier {
             }
             rules.push(Rule {
                 patterns: r.actions.iter().map(|a| a.to_ascii_lowercase()).collect(),
+                names: r.actions.clone(),
                 category: r.category.into(),
                 weight: r.weight,
                 data: r.data,
@@ -201,7 +205,7 @@ impl Classifier {
     pub fn named_actions(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for r in &self.rules {
-            for p in r.patterns.iter().chain(r.backups.iter()) {
+            for p in r.names.iter().chain(r.backups.iter()) {
                 if !p.contains(['*', '?']) {
                     out.insert(p.clone());
                 }
@@ -211,7 +215,10 @@ impl Classifier {
             out.extend(p.actions.iter().cloned());
         }
         for e in &self.examples {
-            out.insert(e.action.clone());
+            // Examples may be written in odd case on purpose.
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&e.action)) {
+                out.insert(e.action.clone());
+            }
         }
         out
     }

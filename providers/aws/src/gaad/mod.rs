@@ -509,5 +509,3 @@ mod synthetic;
 #[cfg(feature = "bench-support")]
 pub use synthetic::synthetic_gaad;
 
-#[cfg(test)]
-mod tests;

@@ -273,5 +273,3 @@ pub fn concrete(category: Category) -> bool {
     )
 }
 
-#[cfg(test)]
-mod tests;
