@@ -66,6 +66,21 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub railway_export: Vec<PathBuf>,
 
+    /// Environment variable that holds a GitHub token
+    /// [default: GITHUB_TOKEN, then GH_TOKEN].
+    #[arg(long, value_name = "VAR")]
+    pub github_token_env: Option<String>,
+
+    /// GitHub REST API base: github.com, or Enterprise Server `https://HOST/api/v3`
+    /// [default: env GITHUB_API_URL, else https://api.github.com].
+    #[arg(long, value_name = "URL")]
+    pub github_api_url: Option<String>,
+
+    /// A GitHub export (from `blastradius collect`): audit reads it instead of
+    /// the API; collect writes it. Repeatable for audit.
+    #[arg(long, value_name = "FILE")]
+    pub github_export: Vec<PathBuf>,
+
     /// Do not read tokens from the environment (only from PATH and exports).
     #[arg(long)]
     pub no_env: bool,

@@ -1,5 +1,5 @@
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -101,55 +101,73 @@ fn scan_command(args: ScanArgs) -> Result<u8> {
 }
 
 fn collect_command(args: CollectArgs) -> Result<u8> {
-    let Some(out) = args.sources.railway_export.first().cloned() else {
-        bail!("name where to write the export: --railway-export FILE");
-    };
-    if args.sources.railway_export.len() > 1 {
-        bail!("collect writes one export: give --railway-export once");
+    if !cfg!(feature = "live") {
+        bail!("this build has no live collection: rebuild with the cargo feature `live`");
     }
-    let sources = settings::sources(args.path, &args.sources, args.max_file_size, &env)?;
+    let railway_out = one_output(&args.sources.railway_export, "--railway-export")?;
+    let github_out = one_output(&args.sources.github_export, "--github-export")?;
+    if railway_out.is_none() && github_out.is_none() {
+        bail!("name where to write the exports: --railway-export FILE and/or --github-export FILE");
+    }
+    // The export flags name where collect writes; nothing is read from them.
+    let mut source_args = args.sources.clone();
+    source_args.railway_export.clear();
+    source_args.github_export.clear();
+    let sources = settings::sources(args.path, &source_args, args.max_file_size, &env)?;
     let mut errors = Vec::new();
     let (credentials, skipped) = audit::credentials(&sources, &mut errors);
     note_skipped(&skipped);
-    let tokens = collect_railway(&credentials, &sources)?;
-    if tokens.is_empty() {
-        bail!(
-            "no Railway token to collect: set RAILWAY_API_TOKEN or RAILWAY_TOKEN, name one with \
-             --railway-token-env, or give a PATH that holds one"
-        );
+    let mut steps = audit::Steps::from_exports(&sources, &mut errors);
+    steps.collect_missing(&credentials, &sources, &Progress::new(true));
+    if let Some(path) = railway_out {
+        write_collected::<audit::Railway>(&path, steps.railway.into_tokens())?;
     }
-    let count = tokens.len();
-    audit::write_export(&out, tokens)
-        .with_context(|| format!("cannot write `{}`", out.display()))?;
-    eprintln!(
-        "wrote {count} Railway token export(s) to {}; audit it with `blastradius audit --railway-export {}`",
-        out.display(),
-        out.display()
-    );
+    if let Some(path) = github_out {
+        write_collected::<audit::Github>(&path, steps.github.into_tokens())?;
+    }
     report_errors(&errors);
     Ok(if errors.is_empty() { 0 } else { EXIT_ERROR })
 }
 
-#[cfg(feature = "live")]
-fn collect_railway(
-    credentials: &[blastradius::credentials::Credential],
-    sources: &settings::Sources,
-) -> Result<Vec<blastradius_railway::TokenExport>> {
-    let progress = Progress::new(true);
-    Ok(audit::collect_railway(credentials, &sources.railway, &progress))
+fn one_output(paths: &[PathBuf], flag: &str) -> Result<Option<PathBuf>> {
+    match paths {
+        [] => Ok(None),
+        [path] => Ok(Some(path.clone())),
+        _ => bail!("collect writes one export per provider: give {flag} once"),
+    }
 }
 
-#[cfg(not(feature = "live"))]
-fn collect_railway(
-    _credentials: &[blastradius::credentials::Credential],
-    _sources: &settings::Sources,
-) -> Result<Vec<blastradius_railway::TokenExport>> {
-    let _ = Progress::new(false);
-    bail!("this build has no live collection: rebuild with the cargo feature `live`")
+fn write_collected<A: audit::Adapter>(path: &Path, tokens: Vec<A::Token>) -> Result<()> {
+    if tokens.is_empty() {
+        eprintln!(
+            "note: no {} token found (environment or PATH); {} not written",
+            A::NAME,
+            path.display()
+        );
+        return Ok(());
+    }
+    let count = tokens.len();
+    audit::write_export::<A>(path, tokens)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    eprintln!(
+        "wrote {count} {} token export(s) to {}; audit it with `blastradius audit {} {}`",
+        A::NAME,
+        path.display(),
+        A::EXPORT_FLAG,
+        path.display()
+    );
+    Ok(())
 }
 
-fn simulate_command(_input: &Path) -> Result<u8> {
-    bail!("`aws simulate` is not available in this build yet")
+fn simulate_command(input: &Path) -> Result<u8> {
+    let text = std::fs::read_to_string(input)
+        .with_context(|| format!("cannot read `{}`", input.display()))?;
+    let output = blastradius_aws::simulate::run(&text)
+        .with_context(|| format!("invalid simulate input `{}`", input.display()))?;
+    let mut json = serde_json::to_string_pretty(&output)?;
+    json.push('\n');
+    write_output(None, &json)?;
+    Ok(0)
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {

@@ -10,8 +10,10 @@ use blastradius_report::{Provider, Secret, Severity};
 use crate::cli::{FormatArg, SeverityArg, SourceArgs};
 use crate::discover::ScanOptions;
 
-/// Railway's default token variables, in the order the contract gives.
+/// Default token variables, in the order the contract gives.
 pub const RAILWAY_TOKEN_VARS: &[&str] = &["RAILWAY_API_TOKEN", "RAILWAY_TOKEN"];
+pub const GITHUB_TOKEN_VARS: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN"];
+pub const GITHUB_API_URL: &str = "https://api.github.com";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -33,8 +35,9 @@ pub struct EnvToken {
     pub secret: Secret,
 }
 
+/// One provider's endpoint and export files.
 #[derive(Debug, Clone)]
-pub struct RailwaySettings {
+pub struct ProviderSettings {
     pub api_url: String,
     pub exports: Vec<PathBuf>,
 }
@@ -45,7 +48,8 @@ pub struct Sources {
     pub workspace: Option<PathBuf>,
     pub scan: ScanOptions,
     pub env_tokens: Vec<EnvToken>,
-    pub railway: RailwaySettings,
+    pub railway: ProviderSettings,
+    pub github: ProviderSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -84,10 +88,39 @@ pub fn sources(
         }
     }
     check_url("--railway-api-url", &args.railway_api_url)?;
+    let github_api_url = match &args.github_api_url {
+        Some(url) => {
+            check_url("--github-api-url", url)?;
+            url.clone()
+        }
+        None => match env("GITHUB_API_URL").filter(|v| !v.trim().is_empty()) {
+            Some(url) => {
+                check_url("GITHUB_API_URL", &url)?;
+                url
+            }
+            None => GITHUB_API_URL.to_string(),
+        },
+    };
     let mut env_tokens = Vec::new();
     if !args.no_env {
-        if let Some(token) = railway_env_token(args.railway_token_env.as_deref(), env)? {
-            env_tokens.push(token);
+        let wanted = [
+            (
+                Provider::Railway,
+                args.railway_token_env.as_deref(),
+                "--railway-token-env",
+                RAILWAY_TOKEN_VARS,
+            ),
+            (
+                Provider::Github,
+                args.github_token_env.as_deref(),
+                "--github-token-env",
+                GITHUB_TOKEN_VARS,
+            ),
+        ];
+        for (provider, named, flag, defaults) in wanted {
+            if let Some(token) = env_token(provider, named, flag, defaults, env)? {
+                env_tokens.push(token);
+            }
         }
     }
     Ok(Sources {
@@ -97,17 +130,24 @@ pub fn sources(
             progress: stderr_is_terminal(),
         },
         env_tokens,
-        railway: RailwaySettings {
+        railway: ProviderSettings {
             api_url: args.railway_api_url.clone(),
             exports: args.railway_export.clone(),
+        },
+        github: ProviderSettings {
+            api_url: github_api_url,
+            exports: args.github_export.clone(),
         },
     })
 }
 
-/// `--railway-token-env VAR` must be set; without it, the first of the
-/// default variables that is set is used, and none is fine.
-fn railway_env_token(
+/// A variable named by `--*-token-env VAR` must be set; without one, the
+/// first of the default variables that is set is used, and none is fine.
+fn env_token(
+    provider: Provider,
     named: Option<&str>,
+    flag: &'static str,
+    defaults: &[&str],
     env: EnvLookup<'_>,
 ) -> Result<Option<EnvToken>, SettingsError> {
     let non_empty = |var: &str| env(var).filter(|v| !v.trim().is_empty());
@@ -116,15 +156,15 @@ fn railway_env_token(
             var.to_string(),
             non_empty(var).ok_or_else(|| SettingsError::MissingEnv {
                 var: var.to_string(),
-                flag: "--railway-token-env",
+                flag,
             })?,
         )),
-        None => RAILWAY_TOKEN_VARS
+        None => defaults
             .iter()
             .find_map(|var| non_empty(var).map(|value| (var.to_string(), value))),
     };
     Ok(found.map(|(var, value)| EnvToken {
-        provider: Provider::Railway,
+        provider,
         var,
         secret: Secret::new(value.trim()),
     }))
@@ -194,6 +234,37 @@ mod tests {
         }
     }
 
+    fn railway_env_token(
+        named: Option<&str>,
+        env: EnvLookup<'_>,
+    ) -> Result<Option<EnvToken>, SettingsError> {
+        env_token(
+            Provider::Railway,
+            named,
+            "--railway-token-env",
+            RAILWAY_TOKEN_VARS,
+            env,
+        )
+    }
+
+    #[test]
+    fn github_chain_falls_back_to_gh_token() {
+        let env = env_of(&[("GH_TOKEN", "gho_value_of_some_length_000")]);
+        let token = env_token(
+            Provider::Github,
+            None,
+            "--github-token-env",
+            GITHUB_TOKEN_VARS,
+            &env,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (token.provider, token.var.as_str()),
+            (Provider::Github, "GH_TOKEN")
+        );
+    }
+
     #[test]
     fn default_railway_chain_prefers_the_api_token() {
         let env = env_of(&[
@@ -201,6 +272,7 @@ mod tests {
             ("RAILWAY_API_TOKEN", "account-token-value-0000"),
         ]);
         let token = railway_env_token(None, &env).unwrap().unwrap();
+        assert_eq!(token.provider, Provider::Railway);
         assert_eq!(token.var, "RAILWAY_API_TOKEN");
         assert_eq!(token.secret.expose(), "account-token-value-0000");
     }

@@ -134,7 +134,9 @@ impl Status {
 }
 
 /// How firmly a capability is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Certainty {
     /// Shown by an answer of the provider (a listed resource, a role, a scope).
@@ -150,7 +152,9 @@ pub enum Certainty {
 /// provider-native actions on one concrete resource. Not yet rated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reach {
-    /// Concrete provider-native action names, wildcards expanded, sorted.
+    /// Concrete provider-native action names, wildcards expanded. The first
+    /// is the headline (the most harmful, named as the worst case); the rest
+    /// are sorted.
     pub actions: Vec<String>,
     /// The concrete resource, e.g. `volume pg-data (project pocketos)`.
     pub resource: String,

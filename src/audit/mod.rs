@@ -2,11 +2,13 @@
 //! -> provider assessment -> rating -> report. Failures of one credential
 //! become errors beside the report; the others are still audited.
 
+mod adapter;
+mod github;
 mod railway;
 
-use std::collections::HashMap;
-
-use blastradius_report::{Assessment, CredentialReport, Finding, Report, Severity, Status};
+use blastradius_report::{
+    Assessment, CredentialReport, Finding, Provider, Report, Severity, Status,
+};
 
 use crate::credentials::{gather, Credential};
 use crate::discover;
@@ -14,23 +16,19 @@ use crate::progress::Progress;
 use crate::rating::{rate, CredentialMeta};
 use crate::settings::{AuditSettings, Sources};
 
-pub use railway::write_export;
-
-/// Collects every Railway credential live (for `collect`).
-#[cfg(feature = "live")]
-pub fn collect_railway(
-    credentials: &[Credential],
-    settings: &crate::settings::RailwaySettings,
-    progress: &Progress,
-) -> Vec<blastradius_railway::TokenExport> {
-    railway::collect_live(credentials, settings, &HashMap::new(), progress)
-}
+pub use adapter::{write_export, Adapter, Step};
+pub use github::Github;
+pub use railway::Railway;
 
 /// One line for stderr: what failed and where. Any makes the exit status 2.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot read Railway export `{path}`: {message}")]
-    Export { path: String, message: String },
+    #[error("cannot read {provider} export `{path}`: {message}")]
+    Export {
+        provider: &'static str,
+        path: String,
+        message: String,
+    },
     #[error(transparent)]
     Scan(#[from] discover::ScanError),
     #[error("cannot audit {provider} token {redacted} from {origin}: {message}")]
@@ -49,9 +47,69 @@ pub struct Outcome {
     pub skipped: Vec<discover::Skipped>,
 }
 
+/// Every provider's data for one run.
+pub struct Steps {
+    pub railway: Step<Railway>,
+    pub github: Step<Github>,
+}
+
+impl Steps {
+    pub fn from_exports(sources: &Sources, errors: &mut Vec<RunError>) -> Self {
+        Steps {
+            railway: Step::from_exports(&sources.railway.exports, errors),
+            github: Step::from_exports(&sources.github.exports, errors),
+        }
+    }
+
+    pub fn add_export_only(&self, credentials: &mut Vec<Credential>) {
+        self.railway.add_export_only(credentials);
+        self.github.add_export_only(credentials);
+    }
+
+    pub fn collect_missing(
+        &mut self,
+        credentials: &[Credential],
+        sources: &Sources,
+        progress: &Progress,
+    ) {
+        self.railway
+            .collect_missing(credentials, &sources.railway.api_url, progress);
+        self.github
+            .collect_missing(credentials, &sources.github.api_url, progress);
+    }
+
+    fn assess(
+        &self,
+        credential: &Credential,
+        offline: bool,
+        errors: &mut Vec<RunError>,
+    ) -> Assessment {
+        let (assessment, reason) = match credential.provider {
+            Provider::Railway => (
+                self.railway.assess(credential, errors),
+                adapter::missing_reason::<Railway>(offline),
+            ),
+            Provider::Github => (
+                self.github.assess(credential, errors),
+                adapter::missing_reason::<Github>(offline),
+            ),
+            Provider::Aws => (
+                None,
+                "the AWS adapter does not audit access keys found in files yet: the key is \
+                 listed, not audited (audit an account with --aws-gaad)"
+                    .to_string(),
+            ),
+        };
+        assessment.unwrap_or_else(|| not_audited(credential, reason))
+    }
+}
+
 /// Scans the workspace (if any) and merges what it found with the
 /// environment's tokens.
-pub fn credentials(sources: &Sources, errors: &mut Vec<RunError>) -> (Vec<Credential>, Vec<discover::Skipped>) {
+pub fn credentials(
+    sources: &Sources,
+    errors: &mut Vec<RunError>,
+) -> (Vec<Credential>, Vec<discover::Skipped>) {
     let (found, skipped) = match &sources.workspace {
         Some(root) => match discover::scan_path(root, &sources.scan) {
             Ok(scan) => (scan.found, scan.skipped),
@@ -68,45 +126,20 @@ pub fn credentials(sources: &Sources, errors: &mut Vec<RunError>) -> (Vec<Creden
 pub fn audit(settings: &AuditSettings) -> Outcome {
     let mut errors = Vec::new();
     let progress = Progress::new(settings.progress);
-    let railway_exports = railway::load_exports(&settings.sources.railway.exports, &mut errors);
+    let mut steps = Steps::from_exports(&settings.sources, &mut errors);
     progress.message("scanning for credentials");
     let (mut credentials, skipped) = credentials(&settings.sources, &mut errors);
-    railway::add_export_only(&mut credentials, &railway_exports);
-
-    let mut railway_data: HashMap<String, railway::Data> = railway_exports
-        .into_iter()
-        .map(|e| (e.fingerprint.clone(), railway::Data::Export(e)))
-        .collect();
+    steps.add_export_only(&mut credentials);
     if !settings.offline {
-        railway::collect_missing(
-            &credentials,
-            &settings.sources.railway,
-            &mut railway_data,
-            &progress,
-        );
+        steps.collect_missing(&credentials, &settings.sources, &progress);
     }
-
-    let mut reports = Vec::with_capacity(credentials.len());
-    for credential in &credentials {
-        let assessment = match credential.provider {
-            blastradius_report::Provider::Railway => {
-                match railway_data.get(&credential.fingerprint) {
-                    Some(data) => {
-                        if let Some(e) = data.collect_error(credential) {
-                            errors.push(e);
-                        }
-                        data.assess()
-                    }
-                    None => not_audited(credential, railway::missing_reason(settings.offline)),
-                }
-            }
-            other => not_audited(
-                credential,
-                format!("the {other} adapter is not built yet: the credential is listed, not audited"),
-            ),
-        };
-        reports.push(rated(credential, assessment));
-    }
+    let reports = credentials
+        .iter()
+        .map(|credential| {
+            let assessment = steps.assess(credential, settings.offline, &mut errors);
+            rated(credential, assessment)
+        })
+        .collect();
     Outcome {
         report: Report::new(reports),
         errors,
@@ -125,15 +158,18 @@ fn rated(credential: &Credential, assessment: Assessment) -> CredentialReport {
         report.findings.push(Finding::new(
             "discovery.also-found",
             Severity::Low,
-            format!("the same credential is also at: {}", credential.also_at.join(", ")),
+            format!(
+                "the same credential is also at: {}",
+                credential.also_at.join(", ")
+            ),
         ));
     }
     report
 }
 
 /// A credential the run could not audit: listed, status unknown, and a
-/// finding that says why. Never rated as if it could do nothing on purpose:
-/// the finding is what a reader acts on.
+/// finding that says why, so that a reader knows its reach is not "nothing"
+/// but "not known".
 fn not_audited(credential: &Credential, reason: String) -> Assessment {
     Assessment {
         provider: credential.provider,

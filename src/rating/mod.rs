@@ -46,13 +46,9 @@ pub fn rate_reach(reach: Reach) -> Capability {
 
 pub fn rate(meta: CredentialMeta, assessment: Assessment) -> CredentialReport {
     let mut capabilities: Vec<Capability> = assessment.reach.into_iter().map(rate_reach).collect();
-    // Worst first; ties in a stable order so that runs diff cleanly.
-    capabilities.sort_by(|a, b| {
-        harm_key(b)
-            .cmp(&harm_key(a))
-            .then_with(|| a.resource.cmp(&b.resource))
-            .then_with(|| a.actions.cmp(&b.actions))
-    });
+    // Worst first. The sort is stable: ties keep the provider's order, which
+    // knows what the scale cannot (a volume holds data, an account does not).
+    capabilities.sort_by_key(|c| std::cmp::Reverse(harm_key(c)));
     let usable = matches!(assessment.status, Status::Valid | Status::Unknown);
     let severity = if usable {
         capabilities
@@ -249,7 +245,9 @@ mod tests {
         assert_eq!(worst.action, "volumeDelete");
         assert_eq!(worst.environment.as_deref(), Some("production"));
         assert!(!worst.reversible);
-        assert!(worst.summary.starts_with("Can destroy volume pg-data in production"));
+        assert!(worst
+            .summary
+            .starts_with("Can destroy volume pg-data in production"));
         assert!(worst.summary.contains("cannot be undone"));
     }
 

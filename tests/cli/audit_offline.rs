@@ -21,7 +21,11 @@ fn pocketos_token_rates_critical_with_volume_delete_on_production() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(report["schema_version"], 1);
     let creds = credentials(&report);
-    assert_eq!(creds.len(), 1, "one planted token, decoys ignored: {creds:#?}");
+    assert_eq!(
+        creds.len(),
+        1,
+        "one planted token, decoys ignored: {creds:#?}"
+    );
     let token = &creds[0];
     assert_eq!(token["provider"], "railway");
     assert_eq!(token["kind"], "railway-account-token");
@@ -35,21 +39,23 @@ fn pocketos_token_rates_critical_with_volume_delete_on_production() {
     assert_eq!(worst["category"], "destroy");
     assert_eq!(worst["environment"], "production");
     assert_eq!(worst["reversible"], false);
-    assert!(worst["resource"].as_str().unwrap().contains("pg-data"), "{worst}");
-    let volume_delete_on_prod = token["capabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| {
-            c["environment"] == "production"
-                && c["resource"].as_str().unwrap_or("").contains("pg-data")
-                && c["actions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a == "volumeDelete")
-        });
-    assert!(volume_delete_on_prod, "volumeDelete on production pg-data is listed");
+    assert!(
+        worst["resource"].as_str().unwrap().contains("pg-data"),
+        "{worst}"
+    );
+    let volume_delete_on_prod = token["capabilities"].as_array().unwrap().iter().any(|c| {
+        c["environment"] == "production"
+            && c["resource"].as_str().unwrap_or("").contains("pg-data")
+            && c["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "volumeDelete")
+    });
+    assert!(
+        volume_delete_on_prod,
+        "volumeDelete on production pg-data is listed"
+    );
 }
 
 #[test]
@@ -112,7 +118,8 @@ fn fail_on_high_gates_on_the_worst_rating() {
     assert_eq!(low.code, 0, "{}", low.stderr);
     assert_eq!(credentials(&json(&low))[0]["severity"], "low");
 
-    let without = run(blastradius().args(["audit", "--offline", "--railway-export", POCKETOS_EXPORT]));
+    let without =
+        run(blastradius().args(["audit", "--offline", "--railway-export", POCKETOS_EXPORT]));
     assert_eq!(without.code, 0, "no --fail-on, no failure");
 }
 
@@ -126,7 +133,10 @@ fn an_export_gives_the_same_report_with_or_without_the_workspace() {
     ]);
     let a = &credentials(&from_export)[0];
     let b = &credentials(&from_workspace)[0];
-    assert_eq!(a["id"], b["id"], "ids are stable: the fingerprint, not the place");
+    assert_eq!(
+        a["id"], b["id"],
+        "ids are stable: the fingerprint, not the place"
+    );
     assert_eq!(a["capabilities"], b["capabilities"]);
     assert_eq!(a["worst_case"], b["worst_case"]);
 }

@@ -7,7 +7,11 @@ use crate::support::*;
 fn a_bad_export_is_named_and_the_rest_is_still_audited() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.json");
-    std::fs::write(&broken, "{\"format\": \"blastradius-railway-export\", \"version\": 1, \"tokens\": [{]}").unwrap();
+    std::fs::write(
+        &broken,
+        "{\"format\": \"blastradius-railway-export\", \"version\": 1, \"tokens\": [{]}",
+    )
+    .unwrap();
     let run = run(blastradius().args([
         "audit",
         "--offline",
@@ -27,7 +31,11 @@ fn a_bad_export_is_named_and_the_rest_is_still_audited() {
     assert!(line.contains("broken.json"), "{line}");
     assert!(line.contains("line 1"), "names the place: {line}");
     let report = json(&run);
-    assert_eq!(credentials(&report).len(), 1, "the good export is still audited");
+    assert_eq!(
+        credentials(&report).len(),
+        1,
+        "the good export is still audited"
+    );
 }
 
 #[test]
@@ -40,7 +48,11 @@ fn a_file_that_is_not_an_export_says_so() {
     ]));
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("request-log.json"), "{}", run.stderr);
-    assert!(run.stderr.contains("not a Railway export"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a Railway export"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! per command or concern, snapshots with insta.
 
 mod audit_offline;
+mod aws_simulate;
 mod errors;
 mod scan;
 mod secrets;

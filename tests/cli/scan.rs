@@ -21,8 +21,17 @@ fn scan_finds_the_planted_token_and_ignores_decoys() {
 fn scan_table_is_readable_and_redacted() {
     let run = run(blastradius().args(["scan", "fixtures/workspaces/staging-only"]));
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("fixtures/workspaces/staging-only/.env:2"), "{}", run.stdout);
-    assert!(run.stdout.contains("railway-project-token"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("fixtures/workspaces/staging-only/.env:2"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("railway-project-token"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains(STAGING_PROJECT_TOKEN));
 }
 

@@ -18,7 +18,12 @@ fn no_format_and_no_command_prints_a_whole_token() {
             format,
         ])));
     }
-    runs.push(run(blastradius().args(["scan", "fixtures/workspaces", "--format", "json"])));
+    runs.push(run(blastradius().args([
+        "scan",
+        "fixtures/workspaces",
+        "--format",
+        "json",
+    ])));
     runs.push(run(blastradius().args(["scan", "fixtures/workspaces"])));
     // A token from the environment, audited offline.
     runs.push(run(blastradius()
@@ -26,8 +31,16 @@ fn no_format_and_no_command_prints_a_whole_token() {
         .args(["audit", "--offline", "--format", "json"])));
     for r in &runs {
         for token in [POCKETOS_ACCOUNT_TOKEN, STAGING_PROJECT_TOKEN] {
-            assert!(!r.stdout.contains(token), "stdout leaks a token:\n{}", r.stdout);
-            assert!(!r.stderr.contains(token), "stderr leaks a token:\n{}", r.stderr);
+            assert!(
+                !r.stdout.contains(token),
+                "stdout leaks a token:\n{}",
+                r.stdout
+            );
+            assert!(
+                !r.stderr.contains(token),
+                "stderr leaks a token:\n{}",
+                r.stderr
+            );
         }
     }
     // The environment token was audited from the export's data by fingerprint.

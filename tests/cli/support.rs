@@ -43,5 +43,8 @@ pub fn json(run: &Run) -> serde_json::Value {
 
 /// The report's credentials, as JSON values.
 pub fn credentials(report: &serde_json::Value) -> Vec<serde_json::Value> {
-    report["credentials"].as_array().cloned().unwrap_or_default()
+    report["credentials"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 //! types, pagination, rate limits, out-of-scope objects, broken endpoints,
 //! the request budget. Every scenario ends by checking that each request
 //! the fake received was a read-only query of names.
+#![cfg(feature = "live")]
 
 mod support;
 

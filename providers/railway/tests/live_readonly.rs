@@ -1,5 +1,6 @@
 //! The read-only guarantee from the outside: the crate's guard refuses what
 //! the fake's independent checker would flag, and the checker itself works.
+#![cfg(feature = "live")]
 
 mod support;
 

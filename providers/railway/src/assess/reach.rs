@@ -74,6 +74,10 @@ pub struct Context<'a> {
 #[derive(Debug, Default)]
 struct Acc {
     actions: BTreeSet<String>,
+    /// Actions that act on this very resource in their own category (e.g.
+    /// `volumeDelete` on a volume, not `environmentPatchCommit`): the
+    /// candidates for the headline action.
+    primary: BTreeSet<String>,
     via: Vec<String>,
     reversible: Option<bool>,
     data: bool,
@@ -121,7 +125,7 @@ impl Builder {
             .reaches
             .into_iter()
             .map(|((category, resource, environment), acc)| Reach {
-                actions: acc.actions.into_iter().collect(),
+                actions: headline_first(acc.actions, &acc.primary),
                 resource,
                 environment,
                 category,
@@ -152,6 +156,23 @@ impl Builder {
         });
         out
     }
+}
+
+/// The rating names `actions[0]` as the worst case, so the headline goes
+/// first: an action on this very resource, a delete before other effects;
+/// the rest stay in name order.
+fn headline_first(actions: BTreeSet<String>, primary: &BTreeSet<String>) -> Vec<String> {
+    let mut actions: Vec<String> = actions.into_iter().collect();
+    let headline = actions
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, a)| (!primary.contains(*a), !a.ends_with("Delete"), a.as_str()))
+        .map(|(i, _)| i);
+    if let Some(i) = headline {
+        let first = actions.remove(i);
+        actions.insert(0, first);
+    }
+    actions
 }
 
 /// Production first, then unknown (treated as production), then the rest.
@@ -261,8 +282,14 @@ impl Context<'_> {
         env: Option<&str>,
         via: Vec<String>,
     ) {
+        let own_resource = resource
+            .split_once(' ')
+            .is_some_and(|(kind, _)| kind == hit.entry.resource);
         let acc = b.acc(hit.category, resource, env, via);
         acc.actions.insert(hit.entry.name.clone());
+        if own_resource && hit.category == hit.entry.category {
+            acc.primary.insert(hit.entry.name.clone());
+        }
         acc.certainty = acc.certainty.max(self.certainty(hit.grant));
         if hit.category == Category::Destroy {
             let rev = hit.entry.reversible.unwrap_or(false);
