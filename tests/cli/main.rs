@@ -4,6 +4,8 @@
 mod audit_offline;
 mod aws_simulate;
 mod errors;
+#[cfg(feature = "live")]
+mod railway_live;
 mod scan;
 mod secrets;
 mod support;
