@@ -1,48 +1,13 @@
-// Test-only oracle: translate a `blastradius aws simulate` input (contract
-// shape) into @cloud-copilot/iam-simulate calls and print the contract's
-// output shape, so the two evaluators can be diffed:
-//   npm install --prefix providers/aws/tests/oracle
+// Test-only oracle: run one `blastradius aws simulate` input (contract shape)
+// through @cloud-copilot/iam-simulate and print the contract's output shape:
+//   npm ci --prefix providers/aws/tests/oracle
 //   node providers/aws/tests/oracle/oracle.mjs providers/aws/tests/data/basic.input.json
 //   bash providers/aws/tests/oracle/diff.sh   # all data files
+//   bash providers/aws/tests/oracle/run.sh    # the generated differential test
 import { readFileSync } from 'node:fs'
-import { runSimulation } from '@cloud-copilot/iam-simulate'
+import { simulate } from './lib.mjs'
 
 const input = JSON.parse(readFileSync(process.argv[2], 'utf8'))
-const doc = (p) => (typeof p === 'string' ? JSON.parse(decodeURIComponent(p)) : p)
-const named = (list, prefix) => (list || []).map((p, i) => ({ name: `${prefix}${i}`, policy: doc(p) }))
-// iam-simulate applies RCPFullAWSAccess implicitly and rejects Allow
-// statements in RCPs: drop them (they are that implicit full access).
-const denyOnly = (lv) =>
-  (lv || []).map((ps) =>
-    ps
-      .map(doc)
-      .map((p) => ({ ...p, Statement: [].concat(p.Statement).filter((s) => s.Effect !== 'Allow') }))
-      .filter((p) => p.Statement.length > 0)
-  )
-const levels = (lv, prefix) =>
-  (lv || []).map((policies, i) => ({ orgIdentifier: `${prefix}-${i}`, policies: named(policies, `${prefix}${i}-`) }))
-
-const out = { results: [] }
-for (const r of input.requests || []) {
-  const acct = r.resource_account || (r.resource.split(':')[4] || input.principal.split(':')[4])
-  const sim = {
-    identityPolicies: named(input.identity_policies, 'id'),
-    serviceControlPolicies: levels(input.scps, 'scp'),
-    resourceControlPolicies: levels(denyOnly(input.rcps), 'rcp'),
-    resourcePolicy: input.resource_policy ? doc(input.resource_policy) : undefined,
-    permissionBoundaryPolicies: input.permission_boundaries?.length ? named(input.permission_boundaries, 'pb') : undefined,
-    sessionPolicy: input.session_policy ? doc(input.session_policy) : undefined,
-    request: {
-      action: r.action,
-      principal: input.principal,
-      resource: { accountId: acct, resource: r.resource },
-      contextVariables: r.context || {}
-    }
-  }
-  const res = await runSimulation(sim, {})
-  let decision
-  if (res.resultType === 'error') decision = 'error: ' + JSON.stringify(res.errors)
-  else decision = { Allowed: 'allowed', ExplicitlyDenied: 'explicit_deny', ImplicitlyDenied: 'implicit_deny' }[res.overallResult] || res.overallResult
-  out.results.push({ action: r.action, resource: r.resource, decision })
-}
+const out = await simulate(input)
+for (const r of out.results) delete r.ignoredContextKeys
 console.log(JSON.stringify(out))
