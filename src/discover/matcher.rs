@@ -64,29 +64,8 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-fn line_bounds(data: &[u8], pos: usize) -> (usize, usize) {
-    let start = memrchr(b'\n', &data[..pos]).map_or(0, |p| p + 1);
-    let end = memchr(b'\n', &data[pos..]).map_or(data.len(), |p| pos + p);
-    (start, end)
-}
-
 fn trim_cr(text: &[u8]) -> &[u8] {
     text.strip_suffix(b"\r").unwrap_or(text)
-}
-
-/// The window of the line holding `[from, to)`, cut to `WINDOW` each side.
-fn window_around(data: &[u8], from: usize, to: usize, line: usize) -> (Window<'_>, usize) {
-    let (ls, le) = line_bounds(data, from);
-    let ws = ls.max(from.saturating_sub(WINDOW));
-    let we = le.min(to.saturating_add(WINDOW));
-    let w = Window {
-        text: trim_cr(&data[ws..we]),
-        open_left: ws > ls,
-        open_right: we < le,
-        line,
-        offset: ws,
-    };
-    (w, we)
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -120,9 +99,6 @@ pub fn scan_bytes(rules: &Rules, path: Option<&str>, data: &[u8], out: &mut Vec<
 
     if let Some(anchors) = &rules.anchors {
         let mut counter = LineCounter::new(data);
-        // Per rule: the byte offset up to which it has already run, so a line
-        // with several anchors is examined once per rule.
-        let mut done: Vec<usize> = Vec::new();
         for m in anchors.find_iter(data) {
             let Some(lit) = rules
                 .anchor_literals
@@ -131,17 +107,8 @@ pub fn scan_bytes(rules: &Rules, path: Option<&str>, data: &[u8], out: &mut Vec<
             else {
                 continue;
             };
-            if done.is_empty() {
-                done = vec![0; rules.rules.len()];
-            }
-            let line = counter.line_at(m.start());
             for &i in &rules.anchor_rules[lit] {
-                if m.start() < done[i] {
-                    continue;
-                }
-                let (w, end) = window_around(data, m.start(), m.end(), line);
-                done[i] = end.max(m.end());
-                apply(rules, i, w, data, out);
+                at_anchor(rules, i, data, m.start(), m.end(), &mut counter, out);
             }
         }
     }
@@ -171,6 +138,146 @@ fn drop_contained(hits: &mut [Hit]) {
                 hits[a].secret.clear();
             }
         }
+    }
+}
+
+/// The longest token or assignment examined at an anchor.
+const MAX_MATCH: usize = 8192;
+
+/// The longest key name read around an anchor.
+const MAX_KEY: usize = 256;
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// The start of the line holding `pos`, looking back at most `WINDOW` bytes.
+fn line_start_capped(data: &[u8], pos: usize) -> usize {
+    let floor = pos.saturating_sub(WINDOW);
+    memrchr(b'\n', &data[floor..pos]).map_or(floor, |p| floor + p + 1)
+}
+
+/// Runs rule `i` right at an anchor hit `[a, b)`. No line is looked at
+/// unless the rule matches there, which keeps anchor-dense text (prose that
+/// says "Railway", "ASIAN") cheap.
+fn at_anchor(
+    rules: &Rules,
+    i: usize,
+    data: &[u8],
+    a: usize,
+    b: usize,
+    counter: &mut LineCounter<'_>,
+    out: &mut Vec<Hit>,
+) {
+    let rule = &rules.rules[i];
+    match rule.context {
+        Context::None | Context::AwsPair => {
+            let slice = &data[a..data.len().min(a + MAX_MATCH)];
+            let Some(m) = rule.anchored.find(slice) else {
+                return;
+            };
+            let end = a + m.end();
+            if !bounded(data, a, end, false, false) || !secret_ok(rule, m.as_bytes()) {
+                return;
+            }
+            let line = counter.line_at(a);
+            let ls = line_start_capped(data, a);
+            let name = key_before(&data[ls..a], a - ls);
+            let token = lossy(m.as_bytes());
+            let hit = if rule.context == Context::AwsPair {
+                let le = memchr(b'\n', &data[end..]).map_or(data.len(), |p| end + p);
+                aws_hit(rule, i, data, ls, le, line, token, name)
+            } else {
+                Hit {
+                    rule: i,
+                    line,
+                    kind: rule.kind_for(name.as_deref()).to_string(),
+                    secret: token,
+                    key_id: None,
+                    name,
+                    note: None,
+                }
+            };
+            out.push(hit);
+        }
+        Context::Key => {
+            // The whole key name around the anchor.
+            let mut ks = a;
+            while ks > 0 && a - ks < MAX_KEY && is_key_byte(data[ks - 1]) {
+                ks -= 1;
+            }
+            let mut ke = b;
+            while ke < data.len() && ke - b < MAX_KEY && is_key_byte(data[ke]) {
+                ke += 1;
+            }
+            let key = &data[ks..ke];
+            let Ok(key_str) = std::str::from_utf8(key) else {
+                return;
+            };
+            if !rule.key_accepts(key_str) {
+                return;
+            }
+            let slice = &data[ks..data.len().min(ks + MAX_MATCH)];
+            let Some(caps) = rule.anchored.captures(slice) else {
+                return;
+            };
+            let (Some(k), Some(secret)) = (caps.name("key"), caps.name("secret")) else {
+                return;
+            };
+            if k.end() != key.len()
+                || !bounded(slice, secret.start(), secret.end(), false, false)
+                || !secret_ok(rule, secret.as_bytes())
+            {
+                return;
+            }
+            out.push(Hit {
+                rule: i,
+                line: counter.line_at(a),
+                kind: rule.kind_for(Some(key_str)).to_string(),
+                secret: lossy(secret.as_bytes()),
+                key_id: None,
+                name: Some(key_str.to_string()),
+                note: None,
+            });
+        }
+    }
+}
+
+/// An AWS id found on the line `[ls, le)` of `data`: paired with its secret
+/// when one is near, else reported alone.
+#[allow(clippy::too_many_arguments)]
+fn aws_hit(
+    rule: &Rule,
+    i: usize,
+    data: &[u8],
+    ls: usize,
+    le: usize,
+    line: usize,
+    id: String,
+    name: Option<String>,
+) -> Hit {
+    match find_aws_secret(rule, data, ls, le) {
+        Some(secret) => Hit {
+            rule: i,
+            line,
+            kind: rule.kind.clone(),
+            secret,
+            key_id: Some(id),
+            name,
+            note: None,
+        },
+        None => Hit {
+            rule: i,
+            line,
+            kind: "aws-access-key-id".to_string(),
+            secret: id.clone(),
+            key_id: Some(id),
+            name,
+            note: Some(format!(
+                "access key id without a secret access key within {} lines",
+                rule.pairing.as_ref().map_or(0, |p| p.lines)
+            )),
+        },
     }
 }
 
@@ -242,32 +349,19 @@ fn apply(rules: &Rules, i: usize, w: Window<'_>, data: &[u8], out: &mut Vec<Hit>
                 {
                     continue;
                 }
-                let id = lossy(m.as_bytes());
                 let name = key_before(w.text, m.start());
-                let hit = match find_aws_secret(rule, data, w) {
-                    Some(secret) => Hit {
-                        rule: i,
-                        line: w.line,
-                        kind: rule.kind.clone(),
-                        secret,
-                        key_id: Some(id),
-                        name,
-                        note: None,
-                    },
-                    None => Hit {
-                        rule: i,
-                        line: w.line,
-                        kind: "aws-access-key-id".to_string(),
-                        secret: id.clone(),
-                        key_id: Some(id),
-                        name,
-                        note: Some(format!(
-                            "access key id without a secret access key within {} lines",
-                            rule.pairing.as_ref().map_or(0, |p| p.lines)
-                        )),
-                    },
-                };
-                out.push(hit);
+                let ls = w.offset;
+                let le = ls + w.text.len();
+                out.push(aws_hit(
+                    rule,
+                    i,
+                    data,
+                    ls,
+                    le,
+                    w.line,
+                    lossy(m.as_bytes()),
+                    name,
+                ));
             }
         }
     }
@@ -276,9 +370,8 @@ fn apply(rules: &Rules, i: usize, w: Window<'_>, data: &[u8], out: &mut Vec<Hit>
 /// The secret access key assigned nearest to the id's line (same line
 /// first, then by distance, later lines winning ties), never across an ini
 /// section header.
-fn find_aws_secret(rule: &Rule, data: &[u8], w: Window<'_>) -> Option<String> {
+fn find_aws_secret(rule: &Rule, data: &[u8], ls: usize, le: usize) -> Option<String> {
     let pairing = rule.pairing.as_ref()?;
-    let (ls, le) = line_bounds(data, w.offset.min(data.len()));
     let search = |text: &[u8]| -> Option<String> {
         let text = &text[..text.len().min(2 * WINDOW)];
         for caps in pairing.assignment.captures_iter(text) {
@@ -298,7 +391,7 @@ fn find_aws_secret(rule: &Rule, data: &[u8], w: Window<'_>) -> Option<String> {
         }
         None
     };
-    if let Some(s) = search(trim_cr(w.text)) {
+    if let Some(s) = search(trim_cr(&data[ls..le])) {
         return Some(s);
     }
     // Neighbour lines, nearest first; stop a direction at a section header.

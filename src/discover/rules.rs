@@ -118,6 +118,9 @@ pub struct Rule {
     /// For `Context::Key`: `KEY sep SECRET` with groups `key` and `secret`;
     /// otherwise the bare pattern.
     pub regex: Regex,
+    /// `regex` anchored at the start of the haystack: run at an anchor hit
+    /// (for "key" rules: at the start of the key around the anchor).
+    pub anchored: Regex,
     pub key: Option<Regex>,
     pub key_not: Option<Regex>,
     pub kinds: Vec<(Regex, String)>,
@@ -214,9 +217,15 @@ pub fn build(raw: &RawRules) -> Result<Rules, RuleError> {
         if r.context == Context::Key && r.key.is_none() {
             return Err(invalid("context `key` needs `key`"));
         }
-        let regex = match r.context {
-            Context::Key => assignment(&r.id, "pattern", &key_any, &r.pattern)?,
-            _ => compile(&r.id, "pattern", &r.pattern)?,
+        let (regex, anchored) = match r.context {
+            Context::Key => (
+                assignment(&r.id, "pattern", &key_any, &r.pattern)?,
+                assignment(&r.id, "pattern", &format!("^{key_any}"), &r.pattern)?,
+            ),
+            _ => (
+                compile(&r.id, "pattern", &r.pattern)?,
+                compile(&r.id, "pattern", &format!("^(?:{})", r.pattern))?,
+            ),
         };
         let pairing = if r.context == Context::AwsPair {
             let (Some(key), Some(pattern)) = (&r.secret_key, &r.secret_pattern) else {
@@ -247,6 +256,7 @@ pub fn build(raw: &RawRules) -> Result<Rules, RuleError> {
                 .collect::<Result<_, _>>()?,
             context: r.context,
             regex,
+            anchored,
             key: opt("key", &r.key)?,
             key_not: opt("key_not", &r.key_not)?,
             kinds: r
