@@ -4,6 +4,7 @@
 mod audit_offline;
 mod aws_simulate;
 mod errors;
+mod github_offline;
 #[cfg(feature = "live")]
 mod railway_live;
 mod scan;
