@@ -10,13 +10,15 @@ use super::checksum::github_crc32_ok;
 use super::context::{bounded, is_section_header, key_before};
 use super::rules::{Checksum, Context, Rule, Rules};
 
-/// How far around an anchor a line is examined. Lines longer than this on
-/// either side (minified bundles) are cut, so a single huge line costs
-/// O(hits * window), never O(hits * line).
+/// How far back from a match the line is read (for the key name) and how
+/// much of a neighbouring line AWS pairing reads. Lines longer than this
+/// (minified bundles) are cut, so a huge line costs O(hits * window), never
+/// O(hits * line).
 const WINDOW: usize = 4096;
 
-/// One match, before it becomes a `Found`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One match, before it becomes a `Found`. `Debug` is written by hand so
+/// that the secret never reaches a log or a failed assertion's output.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Hit {
     pub rule: usize,
     /// 1-based.
@@ -26,6 +28,18 @@ pub struct Hit {
     pub key_id: Option<String>,
     pub name: Option<String>,
     pub note: Option<String>,
+}
+
+impl std::fmt::Debug for Hit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hit")
+            .field("rule", &self.rule)
+            .field("line", &self.line)
+            .field("kind", &self.kind)
+            .field("secret", &blastradius_report::secret::redact(&self.secret))
+            .field("name", &self.name)
+            .finish()
+    }
 }
 
 /// A slice of one line and whether it was cut from a longer line.

@@ -132,14 +132,15 @@ fn to_found(rules: &rules::Rules, hit: matcher::Hit, location: Location) -> Foun
     }
 }
 
-/// Sorted by location (path, line), then rule; one entry per (secret,
-/// location), the first rule winning.
+/// Sorted by location (path, line); one entry per (secret, location).
 fn finish(mut found: Vec<Found>) -> Vec<Found> {
+    // Secret before rule, so that equal (location, secret) pairs are adjacent
+    // for `dedup_by`; the rule makes the order total, so runs diff cleanly.
     found.sort_by(|a, b| {
         a.location
             .cmp(&b.location)
-            .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.secret.expose().cmp(b.secret.expose()))
+            .then_with(|| a.rule.cmp(&b.rule))
     });
     found.dedup_by(|b, a| a.location == b.location && a.secret == b.secret);
     found

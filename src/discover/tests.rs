@@ -230,6 +230,13 @@ fn staging_only_has_a_project_token() {
     );
 }
 
+#[test]
+fn decoys_workspace_is_quiet() {
+    let report = scan(&fixture("decoys"));
+    assert!(report.found.is_empty(), "{:?}", report.found);
+    assert!(report.files_scanned >= 4);
+}
+
 // ------------------------------------------------------------ Railway
 
 #[test]
