@@ -197,6 +197,10 @@ pub struct Capability {
     pub data: bool,
     pub certainty: Certainty,
     pub evidence: String,
+    /// Set when the team accepted this risk (who, until when, why); an
+    /// accepted capability does not trip `--fail-on` until it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
 }
 
 impl Capability {
@@ -225,6 +229,7 @@ impl Capability {
             data,
             certainty,
             evidence,
+            accepted: None,
         }
     }
 }
@@ -301,11 +306,31 @@ pub struct CredentialReport {
     pub partial: bool,
 }
 
+impl CredentialReport {
+    /// The rating that counts for `--fail-on`: the worst capability whose
+    /// risk is not accepted (an invalid credential counts as nothing).
+    pub fn unaccepted_severity(&self) -> Severity {
+        if self.severity == Severity::None {
+            return Severity::None;
+        }
+        self.capabilities
+            .iter()
+            .filter(|c| c.accepted.is_none())
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or(Severity::None)
+    }
+}
+
 /// The whole report: what every renderer consumes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub credentials: Vec<CredentialReport>,
+    /// What changed since a baseline report, when one was given. An extra
+    /// field (allowed by the contract): absent without a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::diff::Changes>,
 }
 
 impl Report {
@@ -315,7 +340,28 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             credentials,
+            changes: None,
         }
+    }
+
+    /// Compares this report with `baseline` and keeps the result in
+    /// `changes`. Any `changes` the baseline carries (from its own baseline)
+    /// are ignored.
+    pub fn attach_baseline(&mut self, baseline: &Report) -> Result<(), crate::BaselineError> {
+        self.changes = Some(crate::diff::diff(baseline, self)?);
+        Ok(())
+    }
+
+    /// The highest severity that is new relative to the baseline (see
+    /// [`crate::Changes::new_severity`]); `None` when no baseline is attached.
+    pub fn new_severity(&self) -> Option<Severity> {
+        self.changes.as_ref().map(crate::Changes::new_severity)
+    }
+
+    /// What `--fail-on` compares with: what is new when a baseline is
+    /// attached, else the worst of all.
+    pub fn gate_severity(&self) -> Severity {
+        self.new_severity().unwrap_or_else(|| self.worst())
     }
 
     /// The highest severity of any credential, `None` for an empty report.

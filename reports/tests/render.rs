@@ -29,6 +29,7 @@ fn cap(
         data: false,
         certainty: Certainty::Proven,
         evidence: "test".to_string(),
+        accepted: None,
     }
 }
 

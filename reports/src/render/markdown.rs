@@ -13,10 +13,14 @@ pub(crate) fn render(report: &Report) -> String {
     let mut out = String::from("## blastradius credential audit\n\n");
     if report.credentials.is_empty() {
         out.push_str("No credentials found: nothing to rate.\n");
+        changes(&mut out, report);
         return out;
     }
     out.push_str(&summary(report));
-    out.push_str("\n\n");
+    out.push_str("\n");
+    // Before the table: in a CI job summary the drift is the news.
+    changes(&mut out, report);
+    out.push('\n');
     table(&mut out, report);
 
     let detailed: Vec<&CredentialReport> = report
@@ -69,6 +73,49 @@ fn summary(report: &Report) -> String {
         if n == 1 { "" } else { "s" },
         parts.join(", ")
     )
+}
+
+/// `### Changes since baseline`, a count line, then one list per kind of
+/// change. Nothing without a baseline.
+fn changes(out: &mut String, report: &Report) {
+    let Some(changes) = &report.changes else {
+        return;
+    };
+    out.push_str("\n### Changes since baseline\n\n");
+    let new = changes.new_severity();
+    out.push_str(&format!(
+        "{} (baseline: {} credential{}).",
+        capitalised(&changes.summary()),
+        changes.baseline_credentials,
+        if changes.baseline_credentials == 1 {
+            ""
+        } else {
+            "s"
+        }
+    ));
+    if new > Severity::None {
+        out.push_str(&format!(" Highest new severity: {}.", severity_word(new)));
+    }
+    out.push('\n');
+    for section in super::changes::sections(report, changes) {
+        out.push_str(&format!("\n**{}**\n\n", section.title));
+        for line in section.lines {
+            out.push_str(&format!(
+                "- {}{}{}\n",
+                escape(&line.lead),
+                severity_word(line.severity),
+                escape(&line.rest)
+            ));
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn table(out: &mut String, report: &Report) {

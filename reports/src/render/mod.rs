@@ -5,6 +5,8 @@
 //! how to make report text safe for a terminal). Rendering never fails on
 //! report content: every value is text the renderers escape or sanitise.
 
+mod changes;
+mod html;
 mod json;
 mod markdown;
 mod sarif;

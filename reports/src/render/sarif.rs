@@ -26,7 +26,9 @@ use serde::Serialize;
 use super::json::pretty;
 use super::text::{self, Source};
 use super::RenderOptions;
-use crate::{Category, CredentialReport, Finding, Report, Severity};
+use crate::{
+    Category, CredentialRef, CredentialReport, CredentialState, Finding, Report, Severity,
+};
 
 /// Where the SARIF 2.1.0 schema is published (what `$schema` names).
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -38,12 +40,25 @@ pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
 fn log(report: &Report, options: &RenderOptions) -> Log {
     let mut rules = RuleSet::default();
     let mut results = Vec::new();
+    let changes = report.changes.as_ref();
     for cred in &report.credentials {
         if cred.severity > Severity::None {
-            results.push(credential_result(cred, &mut rules));
+            let mut result = credential_result(cred, &mut rules);
+            result.baseline_state = changes.map(|c| BaselineState::from(c.state_of(&cred.id)));
+            results.push(result);
         }
         for finding in &cred.findings {
-            results.push(finding_result(cred, finding, &mut rules));
+            let mut result = finding_result(cred, finding, &mut rules);
+            result.baseline_state =
+                changes.map(|c| BaselineState::from(c.finding_state(&cred.id, finding)));
+            results.push(result);
+        }
+    }
+    if let Some(changes) = changes {
+        for gone in &changes.gone_credentials {
+            if gone.severity > Severity::None {
+                results.push(absent_result(gone, &mut rules));
+            }
         }
     }
     Log {
@@ -223,7 +238,48 @@ fn credential_result(cred: &CredentialReport, rules: &mut RuleSet) -> SarifResul
         message: Message::new(text),
         locations: vec![location(cred)],
         partial_fingerprints: fingerprints,
+        baseline_state: None,
         properties: properties(cred, cred.severity, None),
+    }
+}
+
+/// A credential of the baseline that this run no longer finds. Level `none`:
+/// it is no longer a risk here, so a dashboard that reads levels but not
+/// `baselineState` must not count it as a problem.
+fn absent_result(gone: &CredentialRef, rules: &mut RuleSet) -> SarifResult {
+    let category = gone.worst_case.as_ref().map(|wc| wc.category);
+    let rule_id = category_rule_id(category);
+    let rule_index = rules.get(&rule_id, || category_rule(category));
+    let worst = match &gone.worst_case {
+        Some(wc) => format!(" Its worst case was {}.", text::worst_case_line(wc)),
+        None => String::new(),
+    };
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("credentialId/v1".to_string(), gone.id.clone());
+    SarifResult {
+        rule_id,
+        rule_index,
+        level: Level::None,
+        message: Message::new(format!(
+            "No longer found: {} {} ({}, {}), rated {} in the baseline.{worst}",
+            gone.provider, gone.kind, gone.redacted, gone.identity, gone.severity
+        )),
+        locations: vec![location_of(&gone.source)],
+        partial_fingerprints: fingerprints,
+        baseline_state: Some(BaselineState::Absent),
+        properties: Properties {
+            severity: gone.severity,
+            credential_severity: gone.severity,
+            provider: gone.provider.as_str(),
+            kind: gone.kind.clone(),
+            id: gone.id.clone(),
+            source: gone.source.clone(),
+            // Not checked in this run: it was not found.
+            status: "unknown",
+            identity: gone.identity.clone(),
+            redacted: gone.redacted.clone(),
+            finding: None,
+        },
     }
 }
 
@@ -245,6 +301,7 @@ fn finding_result(cred: &CredentialReport, finding: &Finding, rules: &mut RuleSe
         )),
         locations: vec![location(cred)],
         partial_fingerprints: fingerprints,
+        baseline_state: None,
         properties: properties(cred, finding.severity, Some(finding.id.clone())),
     }
 }
@@ -265,7 +322,11 @@ fn properties(cred: &CredentialReport, severity: Severity, finding: Option<Strin
 }
 
 fn location(cred: &CredentialReport) -> Location {
-    match Source::parse(&cred.source) {
+    location_of(&cred.source)
+}
+
+fn location_of(source: &str) -> Location {
+    match Source::parse(source) {
         Source::File { path, line } => Location {
             physical_location: Some(PhysicalLocation {
                 artifact_location: ArtifactLocation {
@@ -280,7 +341,7 @@ fn location(cred: &CredentialReport) -> Location {
             physical_location: None,
             logical_locations: vec![LogicalLocation {
                 name: var.to_string(),
-                fully_qualified_name: cred.source.clone(),
+                fully_qualified_name: source.to_string(),
                 kind: "variable",
             }],
         },
@@ -409,7 +470,31 @@ struct SarifResult {
     message: Message,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<String, String>,
+    /// Only when a baseline was given: without one, "new" would be a guess.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<BaselineState>,
     properties: Properties,
+}
+
+/// `result.baselineState` of SARIF 2.1.0: how a result relates to the
+/// baseline run.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum BaselineState {
+    New,
+    Unchanged,
+    Updated,
+    Absent,
+}
+
+impl From<CredentialState> for BaselineState {
+    fn from(state: CredentialState) -> Self {
+        match state {
+            CredentialState::New => BaselineState::New,
+            CredentialState::Updated => BaselineState::Updated,
+            CredentialState::Unchanged => BaselineState::Unchanged,
+        }
+    }
 }
 
 #[derive(Serialize)]

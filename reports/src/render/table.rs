@@ -22,15 +22,19 @@ const MIN_WIDTH: u16 = 60;
 const WIDE: u16 = 100;
 
 pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
-    if report.credentials.is_empty() {
-        return "No credentials found: nothing to rate.\n".to_string();
-    }
     let width = options.width.unwrap_or(DEFAULT_WIDTH).max(MIN_WIDTH);
+    if report.credentials.is_empty() {
+        let mut out = "No credentials found: nothing to rate.\n".to_string();
+        // Every credential may be gone since the baseline: say which.
+        changes(&mut out, report, options.color, usize::from(width));
+        return out;
+    }
     let mut out = String::new();
     out.push_str(&summary(report, options.color, usize::from(width)));
     out.push_str("\n\n");
     out.push_str(&table(report, options.color, width).to_string());
     out.push('\n');
+    changes(&mut out, report, options.color, usize::from(width));
 
     let with_details: Vec<&CredentialReport> = report
         .credentials
@@ -162,6 +166,27 @@ fn table(report: &Report, color: bool, width: u16) -> Table {
         }
     }
     table
+}
+
+/// `Changes since baseline: ...` and one bulleted list per kind of change,
+/// when a baseline was given. Right under the table: in a scheduled job the
+/// drift is what the reader came for.
+fn changes(out: &mut String, report: &Report, color: bool, width: usize) {
+    let Some(changes) = &report.changes else {
+        return;
+    };
+    out.push('\n');
+    let head = format!("Changes since baseline: {}", changes.summary());
+    for line in text::wrap(&head, width, 0, 2) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    for section in super::changes::sections(report, changes) {
+        out.push_str(&format!("  {}:\n", section.title.to_lowercase()));
+        for line in section.lines {
+            bullet(out, &line.lead, line.severity, &line.rest, color, width);
+        }
+    }
 }
 
 /// The block under the table for one credential.
