@@ -16,9 +16,7 @@ pub fn bounded(line: &[u8], start: usize, end: usize, open_left: bool, open_righ
     let left_ok = if start == 0 {
         !open_left
     } else {
-        // `_` is allowed on the left (`MY_ghp_...` is rare, `x_ghp_` happens
-        // in generated names; a letter or digit means a longer word).
-        !line[start - 1].is_ascii_alphanumeric()
+        !continues_left(line[start - 1])
     };
     let right_ok = if end >= line.len() {
         !open_right
@@ -26,6 +24,14 @@ pub fn bounded(line: &[u8], start: usize, end: usize, open_left: bool, open_righ
         !is_token_byte(line[end]) && line[end] != b'-'
     };
     left_ok && right_ok
+}
+
+/// A byte before a match that makes it the tail of a longer string. `-` and
+/// `.` count too: besides `x-ghp_...` not being a token, this keeps a run of
+/// back-to-back anchors (`ghs_ghs_...`, `-ghs_-ghs_...`) linear, since every
+/// anchor after the first is refused before any regex runs.
+pub fn continues_left(b: u8) -> bool {
+    is_token_byte(b) || matches!(b, b'-' | b'.')
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -152,6 +158,9 @@ mod tests {
         let l = b"x=TOKEN;";
         assert!(bounded(l, 2, 7, false, false));
         assert!(!bounded(b"xTOKEN", 1, 6, false, false));
+        assert!(!bounded(b"_TOKEN", 1, 6, false, false));
+        assert!(!bounded(b"-TOKEN", 1, 6, false, false));
+        assert!(bounded(b":TOKEN@", 1, 6, false, false));
         assert!(!bounded(b"TOKENx", 0, 5, false, false));
         assert!(!bounded(b"TOKEN", 0, 5, true, false));
         assert!(bounded(b"TOKEN", 0, 5, false, false));

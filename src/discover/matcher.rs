@@ -7,7 +7,7 @@
 use memchr::{memchr, memchr_iter, memrchr};
 
 use super::checksum::github_crc32_ok;
-use super::context::{bounded, is_section_header, key_before};
+use super::context::{bounded, continues_left, is_section_header, key_before};
 use super::rules::{Checksum, Context, Rule, Rules};
 
 /// How far back from a match the line is read (for the key name) and how
@@ -155,9 +155,6 @@ fn drop_contained(hits: &mut [Hit]) {
     }
 }
 
-/// The longest token or assignment examined at an anchor.
-const MAX_MATCH: usize = 8192;
-
 /// The longest key name read around an anchor.
 const MAX_KEY: usize = 256;
 
@@ -186,7 +183,11 @@ fn at_anchor(
     let rule = &rules.rules[i];
     match rule.context {
         Context::None | Context::AwsPair => {
-            let slice = &data[a..data.len().min(a + MAX_MATCH)];
+            // Refuse the tail of a longer string before any regex runs.
+            if a > 0 && continues_left(data[a - 1]) {
+                return;
+            }
+            let slice = &data[a..data.len().min(a + rule.max_len + 1)];
             let Some(m) = rule.anchored.find(slice) else {
                 return;
             };
@@ -231,7 +232,7 @@ fn at_anchor(
             if !rule.key_accepts(key_str) {
                 return;
             }
-            let slice = &data[ks..data.len().min(ks + MAX_MATCH)];
+            let slice = &data[ks..data.len().min(ks + rule.max_len + 1)];
             let Some(caps) = rule.anchored.captures(slice) else {
                 return;
             };

@@ -12,6 +12,10 @@ use serde::Deserialize;
 /// The rule file, compiled into the binary.
 pub const RULES_TOML: &str = include_str!("rules.toml");
 
+/// The default `max_len`: every fixed-length token, and a key name with its
+/// value, fits.
+const DEFAULT_MAX_LEN: usize = 512;
+
 /// Characters a key or variable name may hold in the assignment forms we
 /// understand (`KEY=v`, `"key": "v"`, `key = "v"`, `key: v`, `ENV KEY v`).
 const KEY_CHARS: &str = r"[A-Za-z0-9_.\-]";
@@ -77,6 +81,8 @@ pub struct RawRule {
     #[serde(default)]
     min_len: Option<usize>,
     #[serde(default)]
+    max_len: Option<usize>,
+    #[serde(default)]
     reject: Option<String>,
     #[serde(default)]
     secret_key: Option<String>,
@@ -126,6 +132,9 @@ pub struct Rule {
     pub kinds: Vec<(Regex, String)>,
     pub checksum: Option<Checksum>,
     pub min_len: usize,
+    /// How far past an anchor the rule may look: bounds the work per anchor
+    /// on hostile input (a file of `ghs_ghs_ghs_...`).
+    pub max_len: usize,
     pub reject: Option<Regex>,
     pub pairing: Option<Pairing>,
 }
@@ -266,6 +275,7 @@ pub fn build(raw: &RawRules) -> Result<Rules, RuleError> {
                 .collect::<Result<_, RuleError>>()?,
             checksum: r.checksum,
             min_len: r.min_len.unwrap_or(0),
+            max_len: r.max_len.unwrap_or(DEFAULT_MAX_LEN),
             reject: opt("reject", &r.reject)?,
             pairing,
         });

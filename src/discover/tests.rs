@@ -611,6 +611,9 @@ fn hostile_input_does_not_panic() {
     }
     huge.push_str(&format!("k={t}"));
     write(root, "huge-line.js", &huge);
+    // Anchors back to back: bounded work per anchor, no quadratic blow-up.
+    write(root, "anchors.txt", "ghs_".repeat(64 * 1024));
+    write(root, "anchors2.txt", "RAILWAY_".repeat(32 * 1024));
     write(root, "edge1.txt", "ghp_");
     write(root, "edge2.txt", "AKIA");
     write(root, "edge3.txt", "RAILWAY_TOKEN=");
