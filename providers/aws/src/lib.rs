@@ -12,13 +12,17 @@ pub mod context;
 pub mod escalation;
 pub mod eval;
 pub mod gaad;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod policy;
 pub mod reach;
 pub mod simulate;
 
+pub use account::{
+    assess_account, assess_account_with, AccountAssessment, AccountOptions, PrincipalAssessment,
+};
 pub use context::{Context, ContextValue};
 pub use eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request, StatementRef};
+pub use gaad::{Gaad, GaadError};
 pub use policy::{parse_policy, Effect, Policy, PolicyError, Statement};
 pub use simulate::{run, SimulateError, SimulateOutput, SimulateResult};
-pub use account::{assess_account, assess_account_with, AccountAssessment, AccountOptions, PrincipalAssessment};
-pub use gaad::{Gaad, GaadError};

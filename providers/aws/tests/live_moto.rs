@@ -1,0 +1,472 @@
+//! Live collection against a real local AWS API server (moto).
+//!
+//! Each test starts its own `moto_server` on a free port (killed on drop),
+//! builds an account with the SDK (the test's own set-up mutates moto; the
+//! auditor never does), collects it with `blastradius_aws::live`, and checks
+//! the GAAD, the read-only log and the assessment.
+//!
+//! Needs `moto_server` on PATH (`pip install 'moto[server]'`, or
+//! `scripts/ci-deps`). Without it the tests fail under CI (env `CI` set) and
+//! are skipped with a note elsewhere.
+#![cfg(feature = "live")]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_credential_types::Credentials;
+use aws_sdk_iam::config::{BehaviorVersion, Region};
+use blastradius_aws::live::{self, is_read_only, LiveConfig, LiveError};
+use blastradius_aws::{assess_account, AccountOptions, Gaad};
+use blastradius_report::{Category, Reach, Secret};
+
+const ACCOUNT: &str = "123456789012";
+const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+// AWS's documented example secret: not a real credential.
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+// ------------------------------------------------------------ moto server
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Starts moto, or returns `None` (with a note) when it is not installed
+/// and this is not CI.
+fn moto() -> Option<Moto> {
+    let Some(program) = on_path("moto_server") else {
+        let hint =
+            "moto_server is not on PATH: run `pip install 'moto[server]'` (or scripts/ci-deps)";
+        if std::env::var_os("CI").is_some() {
+            panic!("{hint}");
+        }
+        eprintln!("skipping live moto test: {hint}");
+        return None;
+    };
+    // A free port: bind to 0, read it, release it for moto.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port")
+        .port();
+    let child = Command::new(program)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // AWS-managed policies would add ~1,000 policies to every GAAD.
+        .env_remove("MOTO_IAM_LOAD_MANAGED_POLICIES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let server = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(server)
+}
+
+fn config(url: &str) -> LiveConfig {
+    LiveConfig {
+        endpoint_url: Some(url.to_string()),
+        region: Some("us-east-1".into()),
+        ..LiveConfig::default()
+    }
+}
+
+/// The ambient chain of `collect_gaad` must find fake keys, never a
+/// developer's real ones. Every test sets the same values, so the order in
+/// which parallel tests run does not matter.
+fn fake_ambient_credentials() {
+    std::env::set_var("AWS_ACCESS_KEY_ID", KEY_ID);
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
+    std::env::remove_var("AWS_SESSION_TOKEN");
+    std::env::remove_var("AWS_PROFILE");
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+// ------------------------------------------------------------ account set-up
+
+fn doc(statements: serde_json::Value) -> String {
+    serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
+fn allow(action: &str, resource: &str) -> serde_json::Value {
+    serde_json::json!({"Effect": "Allow", "Action": action, "Resource": resource})
+}
+
+fn trust(principal_arn: &str) -> String {
+    doc(serde_json::json!([{
+        "Effect": "Allow",
+        "Principal": {"AWS": principal_arn},
+        "Action": "sts:AssumeRole"
+    }]))
+}
+
+fn arn(kind: &str, name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:{kind}/{name}")
+}
+
+/// An unguarded admin client for the test's own set-up.
+fn setup_iam(url: &str) -> aws_sdk_iam::Client {
+    let conf = aws_sdk_iam::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "setup"))
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+}
+
+/// The account:
+/// - `alice`: managed `dba` (three versions; the default, v2, allows
+///   `rds:DeleteDBInstance`; v1 allowed `*` and must not count).
+/// - `bob` -> role `ci` -> role `prod-dba` (`rds:DeleteDBInstance` inline).
+/// - role `bounded`: `*` inline, boundary `describe-only`.
+/// - group `readers` (inline `s3:ListAllMyBuckets`) with `carol`.
+async fn build_account(url: &str) {
+    let iam = setup_iam(url);
+    let dba = iam
+        .create_policy()
+        .policy_name("dba")
+        .path("/team/")
+        .policy_document(doc(serde_json::json!([allow("*", "*")])))
+        .send()
+        .await
+        .expect("create_policy dba")
+        .policy
+        .and_then(|p| p.arn)
+        .expect("policy arn");
+    iam.create_policy_version()
+        .policy_arn(&dba)
+        .policy_document(doc(serde_json::json!([allow("rds:DeleteDBInstance", "*")])))
+        .set_as_default(true)
+        .send()
+        .await
+        .expect("v2");
+    iam.create_policy_version()
+        .policy_arn(&dba)
+        .policy_document(doc(serde_json::json!([allow(
+            "ec2:DescribeInstances",
+            "*"
+        )])))
+        .set_as_default(false)
+        .send()
+        .await
+        .expect("v3");
+    let describe_only = iam
+        .create_policy()
+        .policy_name("describe-only")
+        .policy_document(doc(serde_json::json!([allow(
+            "ec2:DescribeInstances",
+            "*"
+        )])))
+        .send()
+        .await
+        .expect("create_policy describe-only")
+        .policy
+        .and_then(|p| p.arn)
+        .expect("policy arn");
+
+    iam.create_user()
+        .user_name("alice")
+        .send()
+        .await
+        .expect("alice");
+    iam.attach_user_policy()
+        .user_name("alice")
+        .policy_arn(&dba)
+        .send()
+        .await
+        .expect("attach dba");
+
+    iam.create_user()
+        .user_name("bob")
+        .send()
+        .await
+        .expect("bob");
+    iam.put_user_policy()
+        .user_name("bob")
+        .policy_name("assume-ci")
+        .policy_document(doc(serde_json::json!([allow(
+            "sts:AssumeRole",
+            &arn("role", "ci")
+        )])))
+        .send()
+        .await
+        .expect("bob inline");
+    iam.create_role()
+        .role_name("ci")
+        .assume_role_policy_document(trust(&arn("user", "bob")))
+        .send()
+        .await
+        .expect("role ci");
+    iam.put_role_policy()
+        .role_name("ci")
+        .policy_name("assume-prod-dba")
+        .policy_document(doc(serde_json::json!([allow(
+            "sts:AssumeRole",
+            &arn("role", "prod-dba")
+        )])))
+        .send()
+        .await
+        .expect("ci inline");
+    iam.create_role()
+        .role_name("prod-dba")
+        .assume_role_policy_document(trust(&arn("role", "ci")))
+        .send()
+        .await
+        .expect("role prod-dba");
+    iam.put_role_policy()
+        .role_name("prod-dba")
+        .policy_name("delete-db")
+        .policy_document(doc(serde_json::json!([allow("rds:DeleteDBInstance", "*")])))
+        .send()
+        .await
+        .expect("prod-dba inline");
+
+    iam.create_role()
+        .role_name("bounded")
+        .assume_role_policy_document(trust(&format!("arn:aws:iam::{ACCOUNT}:root")))
+        .permissions_boundary(&describe_only)
+        .send()
+        .await
+        .expect("role bounded");
+    iam.put_role_policy()
+        .role_name("bounded")
+        .policy_name("everything")
+        .policy_document(doc(serde_json::json!([allow("*", "*")])))
+        .send()
+        .await
+        .expect("bounded inline");
+
+    iam.create_group()
+        .group_name("readers")
+        .send()
+        .await
+        .expect("group");
+    iam.put_group_policy()
+        .group_name("readers")
+        .policy_name("list-buckets")
+        .policy_document(doc(serde_json::json!([allow("s3:ListAllMyBuckets", "*")])))
+        .send()
+        .await
+        .expect("group inline");
+    iam.create_user()
+        .user_name("carol")
+        .send()
+        .await
+        .expect("carol");
+    iam.add_user_to_group()
+        .group_name("readers")
+        .user_name("carol")
+        .send()
+        .await
+        .expect("carol in readers");
+}
+
+// ------------------------------------------------------------ checks
+
+fn reach<'a>(a: &'a blastradius_aws::AccountAssessment, arn: &str) -> &'a [Reach] {
+    &a.principals
+        .iter()
+        .find(|p| p.arn == arn)
+        .unwrap_or_else(|| panic!("no principal {arn}"))
+        .assessment
+        .reach
+}
+
+/// The entry the rating names first (as in tests/reach_scenarios.rs).
+fn headline(r: &[Reach]) -> Option<&Reach> {
+    r.iter()
+        .max_by_key(|x| (x.category, x.reversible != Some(true), !x.conditional))
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn collects_a_moto_account_read_only_and_assesses_it() {
+    let Some(server) = moto() else { return };
+    fake_ambient_credentials();
+    let rt = rt();
+    rt.block_on(build_account(&server.url));
+    let collected = rt
+        .block_on(live::collect_gaad(&config(&server.url)))
+        .expect("collect_gaad");
+
+    // Read-only, provably: every operation the auditor sent.
+    assert!(!collected.operations.is_empty());
+    for op in &collected.operations {
+        let name = op.split_once(':').map(|(_, n)| n).unwrap_or(op);
+        assert!(is_read_only(name), "non-read-only operation sent: {op}");
+    }
+    assert_eq!(collected.requests as usize, collected.operations.len());
+    assert_eq!(collected.operations[0], "sts:GetCallerIdentity");
+    assert!(collected
+        .operations
+        .contains(&"iam:GetAccountAuthorizationDetails".to_string()));
+
+    assert_eq!(collected.account_id, ACCOUNT);
+    assert!(
+        collected.caller_arn.contains(ACCOUNT),
+        "{}",
+        collected.caller_arn
+    );
+    // moto has no organisation unless one is created: nothing applies.
+    assert_eq!(collected.scps, Some(vec![]));
+    assert!(
+        collected
+            .notes
+            .iter()
+            .any(|n| n.contains("not in an AWS Organization")),
+        "{:?}",
+        collected.notes
+    );
+
+    // The merged document is AWS's shape and the loader reads it.
+    let value: serde_json::Value = serde_json::from_str(&collected.gaad_json).expect("JSON");
+    for key in [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ] {
+        assert!(value[key].is_array(), "{key}");
+    }
+    let dba = value["Policies"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["Arn"] == arn("policy", "team/dba")))
+        .expect("dba in Policies");
+    // moto omits PolicyName in Policies[]: filled from the ARN.
+    assert_eq!(dba["PolicyName"], "dba");
+    assert_eq!(dba["DefaultVersionId"], "v2");
+    assert_eq!(dba["PolicyVersionList"].as_array().map(Vec::len), Some(3));
+
+    let gaad =
+        Gaad::from_json(&collected.gaad_json).expect("Gaad::from_json reads the collected GAAD");
+    assert!(gaad.problems.is_empty(), "{:?}", gaad.problems);
+    let users: Vec<&str> = gaad.users.iter().map(|u| u.name.as_str()).collect();
+    for u in ["alice", "bob", "carol"] {
+        assert!(users.contains(&u), "{users:?}");
+    }
+    let bounded = gaad
+        .roles
+        .iter()
+        .find(|r| r.name == "bounded")
+        .expect("role bounded");
+    assert_eq!(
+        bounded.boundary.as_deref(),
+        Some(arn("policy", "describe-only").as_str())
+    );
+    assert!(gaad
+        .roles
+        .iter()
+        .any(|r| r.name == "prod-dba" && r.trust.is_some()));
+
+    let a = assess_account(&gaad, &AccountOptions::default());
+
+    // alice: the default version (v2) counts, not v1's `*`.
+    let alice = reach(&a, &arn("user", "alice"));
+    let h = headline(alice).expect("alice reaches something");
+    assert_eq!(h.category, Category::Destroy);
+    assert_eq!(h.actions[0], "rds:DeleteDBInstance");
+    assert!(h.via.is_empty(), "{:?}", h.via);
+    assert!(
+        alice.iter().all(|x| x.category != Category::Escalate),
+        "{alice:?}"
+    );
+
+    // bob -> ci -> prod-dba.
+    let bob = reach(&a, &arn("user", "bob"));
+    let h = headline(bob).expect("bob reaches something");
+    assert_eq!(h.category, Category::Destroy);
+    assert_eq!(h.actions[0], "rds:DeleteDBInstance");
+    assert_eq!(h.via.len(), 2, "{:?}", h.via);
+    assert!(h.via[0].contains(&arn("role", "ci")), "{:?}", h.via);
+    assert!(h.via[1].contains(&arn("role", "prod-dba")), "{:?}", h.via);
+
+    // The boundary leaves `bounded` with describe only.
+    let bounded = reach(&a, &arn("role", "bounded"));
+    assert!(
+        bounded.iter().all(|x| x.category == Category::Read),
+        "{bounded:?}"
+    );
+
+    // carol gets her group's policy and nothing worse.
+    let carol = reach(&a, &arn("user", "carol"));
+    assert!(
+        carol
+            .iter()
+            .any(|x| x.actions.iter().any(|a| a == "s3:ListAllMyBuckets")),
+        "{carol:?}"
+    );
+    assert!(
+        carol.iter().all(|x| x.category == Category::Read),
+        "{carol:?}"
+    );
+}
+
+#[test]
+fn access_keys_resolve_to_their_principal() {
+    let Some(server) = moto() else { return };
+    let rt = rt();
+    let who = rt
+        .block_on(live::caller_identity(
+            KEY_ID,
+            &Secret::new(SECRET),
+            None,
+            &config(&server.url),
+        ))
+        .expect("caller_identity");
+    assert_eq!(who.account, ACCOUNT);
+    assert!(who.arn.starts_with("arn:aws:"), "{}", who.arn);
+    assert!(!who.user_id.is_empty());
+}
+
+#[test]
+fn unreachable_endpoint_is_a_transport_error() {
+    // No moto needed: a port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let cfg = config(&format!("http://127.0.0.1:{port}"));
+    let err = rt()
+        .block_on(live::caller_identity(
+            KEY_ID,
+            &Secret::new(SECRET),
+            None,
+            &cfg,
+        ))
+        .expect_err("nothing listens");
+    assert!(matches!(err, LiveError::Transport { .. }), "{err:?}");
+    // The message never carries the secret.
+    assert!(!format!("{err} {err:?}").contains(SECRET));
+}
