@@ -99,6 +99,10 @@ pub struct TokenExport {
     /// `GET /installation/repositories`, for installation tokens.
     #[serde(default)]
     pub installation: Option<Installation>,
+    /// `GET /user/installations`, for App user-to-server (`ghu_`) tokens:
+    /// the app's installations the user can reach, with their permissions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_installations: Vec<AppInstallation>,
     /// `GET /rate_limit` (`None` on Enterprise Server without rate limiting).
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
@@ -138,6 +142,7 @@ impl TokenExport {
             repos: Vec::new(),
             orgs: Vec::new(),
             installation: None,
+            app_installations: Vec::new(),
             rate_limit: None,
             probes: Vec::new(),
             errors: Vec::new(),
@@ -203,6 +208,76 @@ pub struct Repo {
     /// (`GET /repos/{o}/{r}/rules/branches/{branch}`); `None` when not read.
     #[serde(default)]
     pub branch_rules: Option<Vec<BranchRule>>,
+    /// Classic branch protection of the default branch
+    /// (`GET /repos/{o}/{r}/branches/{branch}/protection`, admins only);
+    /// `None` when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_protection: Option<BranchProtection>,
+    /// `GET /repos/{o}/{r}/rulesets` (with the organisation's), read when a
+    /// rule stands in the way, for `current_user_can_bypass`; `None` when not
+    /// read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rulesets: Option<Vec<Ruleset>>,
+    /// The App installation this repository was listed under (`ghu_` tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_id: Option<u64>,
+}
+
+/// Classic branch protection, as far as it changes a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchProtection {
+    /// False when the branch answered 404 `Branch not protected`.
+    pub protected: bool,
+    #[serde(default)]
+    pub allow_force_pushes: bool,
+    #[serde(default)]
+    pub allow_deletions: bool,
+    /// "Do not allow bypassing the above settings": off, admins bypass it.
+    #[serde(default)]
+    pub enforce_admins: bool,
+    /// Pull request reviews are required before merging.
+    #[serde(default)]
+    pub required_pull_request_reviews: bool,
+    /// Only some users, teams or apps may push.
+    #[serde(default)]
+    pub restrictions: bool,
+}
+
+/// One ruleset that applies to a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ruleset {
+    pub id: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `Repository` or `Organization`.
+    #[serde(default)]
+    pub source_type: Option<String>,
+    /// `active`, `evaluate` or `disabled`.
+    #[serde(default)]
+    pub enforcement: Option<String>,
+    /// `always`, `pull_requests_only`, `never` or `exempt`; absent when the
+    /// answer did not say.
+    #[serde(default)]
+    pub current_user_can_bypass: Option<String>,
+}
+
+/// One installation of the App behind a `ghu_` token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInstallation {
+    pub id: u64,
+    /// The user or organisation the app is installed on.
+    pub account: String,
+    #[serde(default)]
+    pub app_slug: Option<String>,
+    /// `all` or `selected`.
+    #[serde(default)]
+    pub repository_selection: Option<String>,
+    /// The installation's permissions: name -> `read`, `write` or `admin`.
+    #[serde(default)]
+    pub permissions: std::collections::BTreeMap<String, String>,
+    /// Repositories listed under it (`total_count`).
+    #[serde(default)]
+    pub total_count: u64,
 }
 
 impl Repo {

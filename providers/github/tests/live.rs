@@ -1,16 +1,22 @@
 //! Live collection against a mock GitHub, then assessment (snapshots).
 
-mod common;
+mod support;
 
-use blastradius_github::assess::assess;
+use blastradius_github::assess::assess_at;
 use blastradius_github::export::{GithubExport, ProbeOutcome, TokenStatus};
 use blastradius_github::live::client::{HttpError, ReadOnlyClient};
 use blastradius_github::TokenKind;
 use blastradius_report::{Category, Certainty, Secret, Status};
-use common::*;
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{header, method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Assessments as of a fixed day (2026-11-21), so that expiry findings do
+/// not change with the calendar.
+fn assess(export: &blastradius_github::TokenExport) -> blastradius_report::Assessment {
+    assess_at(export, CLOCK)
+}
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -99,9 +105,11 @@ async fn classic_org_admin_destroys_repositories() {
     assert_eq!(export.status, TokenStatus::Valid);
     assert!(export.errors.is_empty(), "{:?}", export.errors);
     assert_eq!(export.repos.len(), 4, "both pages read");
-    // /user, 2 pages, orgs, rate limit, rules of the 3 pushable repos.
-    assert_eq!(export.requests, 8);
-    assert_eq!(requests.len(), 8);
+    // /user, 2 pages, orgs, rate limit, rules of the 3 pushable repos,
+    // classic protection of the 2 administered ones, rulesets of the one
+    // whose rules stop a push.
+    assert_eq!(export.requests, 11);
+    assert_eq!(requests.len(), 11);
     // acme/handbook is read-only: its rules cannot change anything.
     assert!(export
         .repos
@@ -639,4 +647,229 @@ async fn refresh_tokens_are_never_sent() {
     let a = assess(&export);
     assert_eq!(a.status, Status::Unknown);
     assert!(a.findings.iter().any(|f| f.id == "github.refresh-token"));
+}
+
+#[tokio::test]
+async fn app_user_token_reads_installations_capped_by_role() {
+    let server = MockServer::start().await;
+    forbid_writes(&server).await;
+    Mock::given(method("GET"))
+        .and(at("/user"))
+        .respond_with(json_answer(user("octocat")))
+        .mount(&server)
+        .await;
+    // /user/repos is not how a ghu_ token's reach is read.
+    Mock::given(method("GET"))
+        .and(at("/user/repos"))
+        .respond_with(json_answer(json!([])))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/user/installations"))
+        .respond_with(json_answer(json!({
+            "total_count": 2,
+            "installations": [
+                app_installation(11, "acme", json!({"contents": "write", "administration": "write", "metadata": "read"})),
+                app_installation(12, "octocat", json!({"contents": "read", "metadata": "read"}))
+            ]
+        })))
+        .mount(&server)
+        .await;
+    let next = format!(
+        "<{}/user/installations/11/repositories?per_page=100&page=2>; rel=\"next\"",
+        server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(at("/user/installations/11/repositories"))
+        .and(query_param("page", "2"))
+        .respond_with(json_answer(json!({
+            "total_count": 2, "repositories": [repo("acme/web", true, "push")]
+        })))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/user/installations/11/repositories"))
+        .respond_with(
+            json_answer(json!({
+                "total_count": 2, "repositories": [repo("acme/billing-api", true, "admin")]
+            }))
+            .insert_header("link", next.as_str()),
+        )
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/user/installations/12/repositories"))
+        .respond_with(json_answer(json!({
+            "total_count": 1, "repositories": [repo("octocat/notes", true, "admin")]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/user/memberships/orgs"))
+        .respond_with(json_answer(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/rate_limit"))
+        .respond_with(json_answer(rate_limit()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(rules_path())
+        .respond_with(json_answer(json!([])))
+        .mount(&server)
+        .await;
+
+    let export = run(&server.uri(), &fake_app_user('u')).await;
+    assert_read_only(&server).await;
+    assert_eq!(export.kind, TokenKind::AppUser);
+    assert_eq!(export.status, TokenStatus::Valid);
+    assert!(export.errors.is_empty(), "{:?}", export.errors);
+    assert_eq!(export.app_installations.len(), 2);
+    assert_eq!(export.app_installations[0].total_count, 2);
+    let names: Vec<_> = export.repos.iter().map(|r| r.full_name.as_str()).collect();
+    assert_eq!(names, ["acme/billing-api", "acme/web", "octocat/notes"]);
+    assert_eq!(export.repos[1].installation_id, Some(11));
+    assert_eq!(export.repos[2].installation_id, Some(12));
+
+    let a = assess(&export);
+    let has = |action: &str, resource: &str| {
+        a.reach
+            .iter()
+            .any(|r| r.actions.iter().any(|x| x == action) && r.resource.starts_with(resource))
+    };
+    // administration=write and an admin user: the repository can go.
+    assert!(has("DELETE /repos/{owner}/{repo}", "acme/billing-api"));
+    // The same installation, but the user only pushes to acme/web.
+    assert!(!has("DELETE /repos/{owner}/{repo}", "acme/web"));
+    assert!(has("git push", "acme/web"));
+    // An admin user, but the installation on octocat reads only.
+    assert!(!has("git push", "octocat/notes"));
+    assert!(!has("DELETE /repos/{owner}/{repo}", "octocat/notes"));
+    assert!(
+        has("git clone", "octocat/notes")
+            || a.reach.iter().any(|r| r.resource.contains("octocat/notes"))
+    );
+}
+
+#[tokio::test]
+async fn classic_protection_and_ruleset_bypass_are_read() {
+    let server = MockServer::start().await;
+    forbid_writes(&server).await;
+    Mock::given(method("GET"))
+        .and(at("/user"))
+        .respond_with(json_answer(user("octocat")).insert_header("x-oauth-scopes", "repo"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/user/repos"))
+        .respond_with(json_answer(json!([
+            repo("acme/api", true, "admin"),
+            repo("acme/web", true, "push"),
+            repo("acme/docs", true, "push"),
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/user/memberships/orgs"))
+        .respond_with(json_answer(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/rate_limit"))
+        .respond_with(json_answer(rate_limit()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/repos/acme/api/branches/main/protection"))
+        .respond_with(json_answer(protection(false, true, true)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/repos/acme/api/rules/branches/main"))
+        .respond_with(json_answer(json!([])))
+        .mount(&server)
+        .await;
+    // acme/web: an organisation rule this user may always bypass.
+    Mock::given(method("GET"))
+        .and(at("/repos/acme/web/rules/branches/main"))
+        .respond_with(json_answer(json!([rule(
+            "non_fast_forward",
+            "Organization",
+            "acme",
+            5
+        )])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/repos/acme/web/rulesets"))
+        .respond_with(json_answer(json!([ruleset(5, "Organization", "always")])))
+        .mount(&server)
+        .await;
+    // acme/docs: the same rule, bypass through pull requests only.
+    Mock::given(method("GET"))
+        .and(at("/repos/acme/docs/rules/branches/main"))
+        .respond_with(json_answer(json!([rule(
+            "non_fast_forward",
+            "Organization",
+            "acme",
+            6
+        )])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(at("/repos/acme/docs/rulesets"))
+        .respond_with(json_answer(json!([ruleset(
+            6,
+            "Organization",
+            "pull_requests_only"
+        )])))
+        .mount(&server)
+        .await;
+
+    let export = run(&server.uri(), &fake_classic('p')).await;
+    let requests = assert_read_only(&server).await;
+    assert!(export.errors.is_empty(), "{:?}", export.errors);
+    // Protection is read only where the user administers the repository.
+    let protection_reads: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/protection"))
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(
+        protection_reads,
+        ["/repos/acme/api/branches/main/protection"]
+    );
+    let api = &export.repos[0];
+    let p = api.branch_protection.as_ref().expect("protection read");
+    assert!(
+        p.protected && !p.allow_force_pushes && p.enforce_admins && p.required_pull_request_reviews
+    );
+
+    let a = assess(&export);
+    let force = |res: &str| {
+        a.reach
+            .iter()
+            .find(|r| r.resource == res && r.actions.iter().any(|x| x == "git push --force"))
+    };
+    let api_force = force("acme/api@main").expect("the admin removes the protection first");
+    assert_eq!(
+        api_force.via,
+        ["DELETE /repos/acme/api/branches/main/protection"]
+    );
+    let web_force = force("acme/web@main").expect("a bypassable rule does not protect");
+    assert!(
+        web_force
+            .evidence
+            .contains("current_user_can_bypass = always"),
+        "{}",
+        web_force.evidence
+    );
+    assert!(
+        force("acme/docs@main").is_none(),
+        "pull_requests_only does not bypass a push"
+    );
 }

@@ -20,15 +20,28 @@ use table::{expand_scopes, role_rank, table, BranchRule, Entry};
 /// lets `read` be summarised; destroy/escalate/secrets never are).
 const READ_NAMES_SHOWN: usize = 20;
 
+/// Assesses against the system clock: see [`assess_at`].
 pub fn assess(token: &TokenExport) -> Assessment {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    assess_at(token, now)
+}
+
+/// Assesses as of `now` (Unix seconds): an export read after its token's
+/// expiry describes a token that no longer works.
+pub fn assess_at(token: &TokenExport, now: i64) -> Assessment {
+    let expiry = Expiry::of(token, now);
     let status = match token.status {
+        _ if matches!(expiry, Expiry::Expired(_)) => Status::Expired,
         TokenStatus::Valid => Status::Valid,
         TokenStatus::Invalid => Status::Invalid,
         TokenStatus::Unknown => Status::Unknown,
         TokenStatus::Error => Status::Error,
     };
     let mut reach = Vec::new();
-    if token.status == TokenStatus::Valid {
+    if status == Status::Valid {
         let mut reads = Vec::new();
         for repo in &token.repos {
             for (_, r) in repo_reach(token, repo) {
@@ -52,7 +65,7 @@ pub fn assess(token: &TokenExport) -> Assessment {
         status,
         expires_at: token.expires_at.clone(),
         reach,
-        findings: findings(token),
+        findings: findings(token, &expiry),
         partial: !token.errors.is_empty() || !token.sso.is_empty(),
     }
 }
@@ -172,7 +185,9 @@ fn grant_check(token: &TokenExport, entry: &Entry, target: Target, v: &mut Verdi
                 return None;
             }
             let mut used: Vec<&str> = entry.scopes.iter().map(String::as_str).collect();
-            if let Target::Repo(repo) = target {
+            if let (Target::Repo(_), true) = (target, entry.standalone_scopes) {
+                // The scopes alone reach the repository.
+            } else if let Target::Repo(repo) = target {
                 if eff.contains("repo") {
                     used.insert(0, "repo");
                 } else if repo.is_public() && eff.contains("public_repo") {
@@ -234,6 +249,11 @@ fn permission_state(
     if perm == "metadata:read" {
         return Some((Certainty::Proven, "metadata:read (listed)".into()));
     }
+    if token.kind == TokenKind::AppUser {
+        if let Some(found) = app_user_permission(token, perm, target) {
+            return found;
+        }
+    }
     if token.kind == TokenKind::Installation {
         if let (Some(needed), Target::Repo(repo)) = (table().installation_role.get(perm), target) {
             if let Some(p) = &repo.permissions {
@@ -255,7 +275,52 @@ fn permission_state(
     ))
 }
 
-/// Default-branch rules: `None` when they stop the entry.
+/// Something on the default branch that stands in the way of a push.
+struct Blocker {
+    what: String,
+    /// The request that removes it, when the repository's admin may.
+    removal: Option<String>,
+}
+
+/// A `ghu_` token holds the permissions of the installation the target
+/// belongs to (the user's role caps them: [`role_check`]). `None`: no
+/// installation known for the target; `Some(None)`: the app lacks it.
+#[allow(clippy::option_option)]
+fn app_user_permission(
+    token: &TokenExport,
+    perm: &str,
+    target: Target,
+) -> Option<Option<(Certainty, String)>> {
+    let installation = match target {
+        Target::Repo(repo) => {
+            let id = repo.installation_id?;
+            token.app_installations.iter().find(|i| i.id == id)?
+        }
+        Target::Org(org) => token
+            .app_installations
+            .iter()
+            .find(|i| i.account.eq_ignore_ascii_case(&org.login))?,
+        Target::Account => return None,
+    };
+    let (name, wanted) = perm.split_once(':')?;
+    let rank = |level: &str| ["read", "write", "admin"].iter().position(|l| *l == level);
+    let held = installation.permissions.get(name).map(String::as_str);
+    let ok = matches!((held.and_then(rank), rank(wanted)), (Some(h), Some(w)) if h >= w);
+    Some(ok.then(|| {
+        (
+            Certainty::Inferred,
+            format!(
+                "{perm} (installation {} on {} grants {name}={})",
+                installation.id,
+                installation.account,
+                held.unwrap_or("?")
+            ),
+        )
+    }))
+}
+
+/// Default-branch rules and classic protection: `None` when they stop the
+/// entry.
 fn branch_check(token: &TokenExport, entry: &Entry, repo: &Repo, v: &mut Verdict) -> Option<()> {
     let blocking: &[&str] = match entry.branch {
         BranchRule::Any => return Some(()),
@@ -267,26 +332,91 @@ fn branch_check(token: &TokenExport, entry: &Entry, repo: &Repo, v: &mut Verdict
         return Some(());
     };
     v.resource = Some(format!("{}@{branch}", repo.full_name));
-    let Some(rules) = &repo.branch_rules else {
-        v.add(Certainty::Unknown, format!("rules of {branch} not read"));
-        return Some(());
-    };
-    let stopping: Vec<_> = rules
-        .iter()
-        .filter(|r| blocking.contains(&r.rule_type.as_str()))
-        .collect();
-    if stopping.is_empty() {
-        v.add(
+    let mut blockers = Vec::new();
+    match &repo.branch_rules {
+        None => v.add(Certainty::Unknown, format!("rules of {branch} not read")),
+        Some(rules) => {
+            let stopping: Vec<_> = rules
+                .iter()
+                .filter(|r| blocking.contains(&r.rule_type.as_str()))
+                .collect();
+            if stopping.is_empty() {
+                v.add(
+                    Certainty::Proven,
+                    format!("no {} rule on {branch}", blocking.join("/")),
+                );
+            }
+            for r in stopping {
+                let id = r
+                    .ruleset_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let bypass = repo
+                    .rulesets
+                    .iter()
+                    .flatten()
+                    .find(|s| Some(s.id) == r.ruleset_id)
+                    .and_then(|s| s.current_user_can_bypass.as_deref());
+                if let Some(b) = bypass.filter(|b| table().bypass.iter().any(|x| x == b)) {
+                    v.add(
+                        Certainty::Proven,
+                        format!(
+                            "the {} rule on {branch} (ruleset {id}) does not bind this user: current_user_can_bypass = {b}",
+                            r.rule_type
+                        ),
+                    );
+                    continue;
+                }
+                let removal = (r.ruleset_source_type.as_deref() == Some("Repository"))
+                    .then(|| format!("DELETE /repos/{}/rulesets/{id}", repo.full_name));
+                blockers.push(Blocker {
+                    what: format!("the {} rule on {branch} (ruleset {id})", r.rule_type),
+                    removal,
+                });
+            }
+        }
+    }
+    match &repo.branch_protection {
+        // Only admins may read it: for anyone else it stays unknown.
+        None => v.add(
+            Certainty::Unknown,
+            format!("classic protection of {branch} not read (needs admin)"),
+        ),
+        Some(p) if !p.protected => v.add(
             Certainty::Proven,
-            format!("no {} rule on {branch}", blocking.join("/")),
-        );
+            format!("{branch} has no classic protection"),
+        ),
+        Some(p) => {
+            let stops = match entry.branch {
+                BranchRule::Force => !p.allow_force_pushes,
+                _ => p.required_pull_request_reviews || p.restrictions,
+            };
+            if stops {
+                let admins = if p.enforce_admins {
+                    "enforced for admins too"
+                } else {
+                    "admins may bypass it"
+                };
+                blockers.push(Blocker {
+                    what: format!("classic protection of {branch} ({admins})"),
+                    removal: Some(format!(
+                        "DELETE /repos/{}/branches/{}/protection",
+                        repo.full_name, branch
+                    )),
+                });
+            } else {
+                v.add(
+                    Certainty::Proven,
+                    format!("the classic protection of {branch} does not stop it"),
+                );
+            }
+        }
+    }
+    if blockers.is_empty() {
         return Some(());
     }
-    // Rules of the repository's own rulesets fall to whoever may remove them.
-    let removable = stopping
-        .iter()
-        .all(|r| r.ruleset_source_type.as_deref() == Some("Repository"));
-    if removable {
+    // What the repository's admin put there, an admin token removes first.
+    if blockers.iter().all(|b| b.removal.is_some()) {
         let remover = table().repo.iter().find(|e| e.id == table().rule_remover);
         if let Some(remover) = remover {
             let mut rv = Verdict::new();
@@ -294,17 +424,14 @@ fn branch_check(token: &TokenExport, entry: &Entry, repo: &Repo, v: &mut Verdict
                 && grant_check(token, remover, Target::Repo(repo), &mut rv).is_some()
             {
                 v.certainty = v.certainty.max(rv.certainty);
-                for r in &stopping {
-                    let id = r
-                        .ruleset_id
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| "?".into());
-                    v.via
-                        .push(format!("DELETE /repos/{}/rulesets/{id}", repo.full_name));
+                let mut names = Vec::new();
+                for b in blockers {
+                    v.via.extend(b.removal);
+                    names.push(b.what);
                 }
                 v.evidence.push(format!(
-                    "the {} rule on {branch} comes from a repository ruleset this token can remove",
-                    blocking.join("/")
+                    "{} can be removed by this token first",
+                    names.join(" and ")
                 ));
                 return Some(());
             }
@@ -315,9 +442,10 @@ fn branch_check(token: &TokenExport, entry: &Entry, repo: &Repo, v: &mut Verdict
             // The push still reaches every other branch.
             v.resource = Some(format!("{} (branches other than {branch})", repo.full_name));
             v.environment = Some("non-default-branch".into());
+            let names: Vec<String> = blockers.into_iter().map(|b| b.what).collect();
             v.add(
                 Certainty::Proven,
-                format!("{branch} requires a pull request"),
+                format!("{} requires a pull request", names.join(" and ")),
             );
             Some(())
         }
@@ -368,6 +496,13 @@ pub(crate) fn repo_reach(token: &TokenExport, repo: &Repo) -> Vec<(String, Reach
                 .push(format!("PATCH /repos/{} (unarchive)", repo.full_name));
         }
         if branch_check(token, entry, repo, &mut v).is_none() {
+            continue;
+        }
+        // Two routes to the same actions (`repo` and `admin:repo_hook`): one line.
+        let covered = out
+            .iter()
+            .any(|(_, r): &(String, Reach)| entry.actions.iter().all(|a| r.actions.contains(a)));
+        if covered {
             continue;
         }
         let data = entry.data && !repo.is_public();
@@ -457,7 +592,83 @@ fn summarise_reads(reads: Vec<(String, Reach)>) -> Vec<Reach> {
         .collect()
 }
 
-fn findings(token: &TokenExport) -> Vec<Finding> {
+/// The token's expiry as of "now".
+#[derive(Debug, Clone, PartialEq)]
+enum Expiry {
+    /// No expiry date was given (it never expires, or the kind has no header).
+    None,
+    Expired(String),
+    /// Expires within the warning window: the date and whole days left.
+    Soon(String, i64),
+    Later,
+    Unreadable(String),
+}
+
+impl Expiry {
+    fn of(token: &TokenExport, now: i64) -> Expiry {
+        let Some(at) = token.expires_at.as_deref() else {
+            return Expiry::None;
+        };
+        // A 401 says nothing of the date; a valid or unknown token past its
+        // date has expired (an export read after the fact).
+        let Some(t) = parse_rfc3339(at) else {
+            return Expiry::Unreadable(at.to_string());
+        };
+        let window = i64::from(table().expiry_warning_days) * 86_400;
+        if t <= now {
+            Expiry::Expired(at.to_string())
+        } else if t - now <= window {
+            Expiry::Soon(at.to_string(), (t - now) / 86_400)
+        } else {
+            Expiry::Later
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` with `Z` or `±HH:MM` (fractions ignored) -> Unix
+/// seconds; `None` for anything else.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 20 || !s.is_ascii() || b[4] != b'-' || b[7] != b'-' || b[13] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + sec - offset)
+}
+
+fn findings(token: &TokenExport, expiry: &Expiry) -> Vec<Finding> {
     let mut out = Vec::new();
     match token.kind {
         TokenKind::Refresh => out.push(Finding::new(
@@ -500,12 +711,33 @@ fn findings(token: &TokenExport) -> Vec<Finding> {
             "no endpoint lists a fine-grained or App token's permissions: capabilities not proven by a GET are marked unknown and conditional",
         ));
     }
-    if token.status == TokenStatus::Valid && token.kind.has_scopes() && token.expires_at.is_none() {
-        out.push(Finding::new(
+    // Classic, OAuth and fine-grained tokens carry the expiry header when
+    // they have a date; App tokens expire on their own schedule.
+    let dated = token.kind.has_scopes() || token.kind == TokenKind::FineGrained;
+    match expiry {
+        Expiry::None if token.status == TokenStatus::Valid && dated => out.push(Finding::new(
             "github.no-expiry",
             Severity::Low,
-            "the token never expires",
-        ));
+            "the token never expires: set an expiry date, or it works until someone revokes it",
+        )),
+        Expiry::None | Expiry::Later => {}
+        Expiry::Expired(at) => out.push(Finding::new(
+            "github.expired",
+            Severity::None,
+            format!("the token expired at {at}: it can do nothing any more"),
+        )),
+        Expiry::Soon(at, days) => out.push(Finding::new(
+            "github.expires-soon",
+            Severity::Low,
+            format!(
+                "the token expires at {at} (in {days} days): whatever uses it stops working then; rotate it"
+            ),
+        )),
+        Expiry::Unreadable(at) => out.push(Finding::new(
+            "github.expiry-unreadable",
+            Severity::Low,
+            format!("unreadable expiry date `{at}`: treated as not expiring"),
+        )),
     }
     for e in &token.errors {
         let status = e.status.map(|s| format!(" ({s})")).unwrap_or_default();

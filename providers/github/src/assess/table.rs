@@ -46,6 +46,10 @@ pub struct Entry {
     pub data: bool,
     #[serde(default)]
     pub certainty: Certainty,
+    /// Classic scopes alone are enough on a repository (no `repo` or
+    /// `public_repo` needed), e.g. `admin:repo_hook`.
+    #[serde(default)]
+    pub standalone_scopes: bool,
     pub why: String,
 }
 
@@ -63,6 +67,17 @@ pub struct Example {
     #[serde(default)]
     /// Rule types on the default branch; `None`: not read.
     pub rules: Option<Vec<String>>,
+    /// `current_user_can_bypass` of the ruleset the rules come from.
+    #[serde(default)]
+    pub bypass: Option<String>,
+    /// Classic protection of the default branch: `force` (force pushes
+    /// allowed), `no-force` (protected, force pushes blocked), `none` (not
+    /// protected); absent: not read.
+    #[serde(default)]
+    pub protection: Option<String>,
+    /// `ghu_` tokens: the installation's permissions (`contents = "write"`).
+    #[serde(default)]
+    pub installation: Option<BTreeMap<String, String>>,
     pub expect: Vec<String>,
 }
 
@@ -70,6 +85,11 @@ pub struct Example {
 #[serde(deny_unknown_fields)]
 pub struct Table {
     pub environment: String,
+    /// A token expiring within this many days gets a finding.
+    pub expiry_warning_days: u32,
+    /// `current_user_can_bypass` values with which a ruleset's rules do not
+    /// stop a direct or force push by the token's user.
+    pub bypass: Vec<String>,
     pub rule_remover: String,
     pub implies: BTreeMap<String, Vec<String>>,
     pub installation_role: BTreeMap<String, String>,

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::assess::table::{table, write_probes};
 use crate::export::{
-    BranchRule, CollectError, Installation, OrgMembership, Probe, ProbeOutcome, RateLimit, Repo,
-    SsoNotice, TokenExport, TokenStatus, User,
+    AppInstallation, BranchProtection, BranchRule, CollectError, Installation, OrgMembership,
+    Probe, ProbeOutcome, RateLimit, Repo, Ruleset, SsoNotice, TokenExport, TokenStatus, User,
 };
 use crate::kind::TokenKind;
 use client::{Answer, HttpError, ReadOnlyClient};
@@ -132,13 +132,20 @@ impl Collector<'_> {
         if self.export.status != TokenStatus::Valid {
             return;
         }
-        if kind.acts_as_user() {
+        if kind == TokenKind::AppUser {
+            self.user_installations().await;
+            self.orgs().await;
+        } else if kind.acts_as_user() {
             self.user_repos().await;
             self.orgs().await;
         }
         self.rate_limit().await;
         self.branch_rules().await;
-        if kind.has_permissions() {
+        self.branch_protection().await;
+        self.rulesets().await;
+        // A `ghu_` token's permissions are listed by its installations;
+        // probes would only repeat them.
+        if kind.has_permissions() && kind != TokenKind::AppUser {
             self.probes().await;
         }
     }
@@ -317,6 +324,90 @@ impl Collector<'_> {
         self.add_repos(items, "GET /installation/repositories");
     }
 
+    /// `ghu_` tokens: the app's installations the user can reach, then the
+    /// repositories of each (both paginated). A repository's `permissions`
+    /// there are the user's role; the installation's `permissions` are the
+    /// app's grant; the token holds the smaller of the two.
+    async fn user_installations(&mut self) {
+        #[derive(Deserialize)]
+        struct RawInstallation {
+            id: u64,
+            #[serde(default)]
+            account: Option<RawAccount>,
+            #[serde(default)]
+            app_slug: Option<String>,
+            #[serde(default)]
+            repository_selection: Option<String>,
+            #[serde(default)]
+            permissions: std::collections::BTreeMap<String, Value>,
+        }
+        #[derive(Deserialize)]
+        struct RawAccount {
+            login: String,
+        }
+        let Some((items, _)) = self
+            .pages("/user/installations?per_page=100", Some("installations"))
+            .await
+        else {
+            return;
+        };
+        for item in items {
+            let raw = match serde_json::from_value::<RawInstallation>(item) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.error(
+                        "GET /user/installations",
+                        None,
+                        format!("unreadable installation: {e}"),
+                    );
+                    continue;
+                }
+            };
+            let permissions = raw
+                .permissions
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string())))
+                .collect();
+            self.export.app_installations.push(AppInstallation {
+                id: raw.id,
+                account: raw.account.map(|a| a.login).unwrap_or_default(),
+                app_slug: raw.app_slug,
+                repository_selection: raw.repository_selection,
+                permissions,
+                total_count: 0,
+            });
+        }
+        let ids: Vec<u64> = self.export.app_installations.iter().map(|i| i.id).collect();
+        for id in ids {
+            let first = format!("/user/installations/{id}/repositories?per_page=100");
+            let label = format!("GET /user/installations/{id}/repositories");
+            let Some((items, head)) = self.pages(&first, Some("repositories")).await else {
+                continue;
+            };
+            let total = head.get("total_count").and_then(Value::as_u64);
+            let before = self.export.repos.len();
+            self.add_repos(items, &label);
+            let added = (self.export.repos.len() - before) as u64;
+            for repo in &mut self.export.repos[before..] {
+                repo.installation_id = Some(id);
+            }
+            if let Some(i) = self
+                .export
+                .app_installations
+                .iter_mut()
+                .find(|i| i.id == id)
+            {
+                i.total_count = total.unwrap_or(added);
+            }
+        }
+        // One repository under two installations of the same app cannot
+        // happen on GitHub; keep the first if an answer says otherwise.
+        let mut seen = std::collections::BTreeSet::new();
+        self.export
+            .repos
+            .retain(|r| seen.insert(r.full_name.clone()));
+    }
+
     async fn orgs(&mut self) {
         #[derive(Deserialize)]
         struct RawMembership {
@@ -430,6 +521,136 @@ impl Collector<'_> {
                     "request budget or rate limit spent: rules of {skipped} of {total} default branches not read"
                 ),
             );
+        }
+    }
+
+    /// Classic branch protection of the default branch, where the user is
+    /// an admin (the endpoint answers admins only). 404 is `Branch not
+    /// protected`; 403 (a token without administration read) leaves it unread.
+    async fn branch_protection(&mut self) {
+        let wanted: Vec<(usize, String)> = self
+            .export
+            .repos
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.permissions.is_some_and(|p| p.admin) && !r.archived)
+            .filter_map(|(i, r)| {
+                let branch = r.default_branch.as_deref()?;
+                Some((
+                    i,
+                    format!(
+                        "/repos/{}/branches/{}/protection",
+                        r.full_name,
+                        encode_path(branch)
+                    ),
+                ))
+            })
+            .collect();
+        let total = wanted.len();
+        let mut skipped = 0;
+        for (i, path, result) in self.fan_out(wanted, "branch protection").await {
+            let request = format!("GET {path}");
+            let answer = match result {
+                Ok(a) => a,
+                Err(HttpError::BudgetSpent(_)) | Err(HttpError::RateLimited) => {
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => {
+                    self.error(&request, None, e.to_string());
+                    continue;
+                }
+            };
+            let protection = match self.classify(&request, answer) {
+                Read::Ok(a) => match serde_json::from_str::<Value>(&a.body) {
+                    Ok(v) => Some(read_protection(&v)),
+                    Err(e) => {
+                        self.error(&request, Some(a.status), format!("not JSON: {e}"));
+                        None
+                    }
+                },
+                Read::Status(a) if a.status == 404 => Some(BranchProtection {
+                    protected: false,
+                    allow_force_pushes: true,
+                    allow_deletions: true,
+                    enforce_admins: false,
+                    required_pull_request_reviews: false,
+                    restrictions: false,
+                }),
+                Read::Status(a) if a.status == 403 => None,
+                Read::Status(a) => {
+                    self.bad_answer(&request, &a);
+                    None
+                }
+                Read::Unauthorized => {
+                    self.error(&request, Some(401), "Bad credentials");
+                    None
+                }
+                Read::Sso | Read::Failed => None,
+            };
+            if let Some(repo) = self.export.repos.get_mut(i) {
+                repo.branch_protection = protection;
+            }
+        }
+        if skipped > 0 {
+            self.error(
+                "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+                None,
+                format!(
+                    "request budget or rate limit spent: protection of {skipped} of {total} default branches not read"
+                ),
+            );
+        }
+    }
+
+    /// Rulesets of repositories where an active rule stands in the way of a
+    /// push, for `current_user_can_bypass`: a rule the user may bypass does
+    /// not protect against this token. Unreadable (403/404): left unread.
+    async fn rulesets(&mut self) {
+        const BLOCKING: [&str; 3] = ["non_fast_forward", "update", "pull_request"];
+        let wanted: Vec<(usize, String)> = self
+            .export
+            .repos
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.branch_rules.as_ref().is_some_and(|rules| {
+                    rules
+                        .iter()
+                        .any(|x| BLOCKING.contains(&x.rule_type.as_str()))
+                })
+            })
+            .map(|(i, r)| (i, format!("/repos/{}/rulesets?per_page=100", r.full_name)))
+            .collect();
+        for (i, path, result) in self.fan_out(wanted, "rulesets").await {
+            let request = format!("GET {}", path.split('?').next().unwrap_or(&path));
+            let answer = match result {
+                Ok(a) => a,
+                // Without them a rule simply counts as binding.
+                Err(HttpError::BudgetSpent(_)) | Err(HttpError::RateLimited) => continue,
+                Err(e) => {
+                    self.error(&request, None, e.to_string());
+                    continue;
+                }
+            };
+            if let Read::Ok(a) = self.classify(&request, answer) {
+                match serde_json::from_str::<Vec<Value>>(&a.body) {
+                    Ok(items) => {
+                        let sets = items
+                            .into_iter()
+                            .filter_map(|v| serde_json::from_value::<Ruleset>(v).ok())
+                            .collect();
+                        if let Some(repo) = self.export.repos.get_mut(i) {
+                            repo.rulesets = Some(sets);
+                        }
+                    }
+                    Err(e) => self.error(
+                        &request,
+                        Some(a.status),
+                        format!("unreadable rulesets: {e}"),
+                    ),
+                }
+            }
         }
     }
 
@@ -562,6 +783,26 @@ impl Collector<'_> {
         }
         results.sort_by_key(|r| r.0);
         results.into_iter().map(|(_, i, p, r)| (i, p, r)).collect()
+    }
+}
+
+/// The parts of a classic protection answer that change a verdict. Each
+/// setting is an object `{ "enabled": bool }`; an absent one is off.
+fn read_protection(v: &Value) -> BranchProtection {
+    let enabled = |key: &str| {
+        v.get(key)
+            .and_then(|o| o.get("enabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let present = |key: &str| v.get(key).is_some_and(|o| !o.is_null());
+    BranchProtection {
+        protected: true,
+        allow_force_pushes: enabled("allow_force_pushes"),
+        allow_deletions: enabled("allow_deletions"),
+        enforce_admins: enabled("enforce_admins"),
+        required_pull_request_reviews: present("required_pull_request_reviews"),
+        restrictions: present("restrictions"),
     }
 }
 

@@ -9,6 +9,9 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+/// 2026-11-21T00:00:00Z: the clock of assessments in tests.
+pub const CLOCK: i64 = 1_795_219_200;
+
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// A classic token with a valid checksum: prefix + 30 characters + the
@@ -164,4 +167,42 @@ pub fn rules_path() -> wiremock::matchers::PathRegexMatcher {
 
 pub fn at(p: &str) -> wiremock::matchers::PathExactMatcher {
     path(p)
+}
+
+/// A `ghu_` (App user-to-server) token with a valid checksum.
+pub fn fake_app_user(seed: char) -> Secret {
+    let classic = fake_classic(seed);
+    Secret::new(format!("ghu_{}", &classic.expose()[4..]))
+}
+
+pub fn app_installation(id: u64, account: &str, permissions: Value) -> Value {
+    json!({
+        "id": id, "account": { "login": account, "id": 1, "type": "Organization" },
+        "app_id": 1234, "app_slug": "deploy-bot", "target_type": "Organization",
+        "repository_selection": "selected", "permissions": permissions,
+        "events": ["push"], "created_at": "2026-01-01T00:00:00Z"
+    })
+}
+
+/// A GitHub ruleset as `GET /repos/{o}/{r}/rulesets` lists it.
+pub fn ruleset(id: u64, source_type: &str, bypass: &str) -> Value {
+    json!({ "id": id, "name": format!("ruleset {id}"), "target": "branch",
+            "source_type": source_type, "source": "acme", "enforcement": "active",
+            "node_id": "RRS_lACqUmVwb3NpdG9yec5", "current_user_can_bypass": bypass })
+}
+
+/// Classic protection of a branch, as `GET .../protection` answers it.
+pub fn protection(force: bool, enforce_admins: bool, reviews: bool) -> Value {
+    let mut v = json!({
+        "url": "https://api.github.com/repos/acme/api/branches/main/protection",
+        "allow_force_pushes": { "enabled": force },
+        "allow_deletions": { "enabled": false },
+        "enforce_admins": { "url": "x", "enabled": enforce_admins },
+        "required_linear_history": { "enabled": false }
+    });
+    if reviews {
+        v["required_pull_request_reviews"] =
+            json!({ "dismiss_stale_reviews": true, "required_approving_review_count": 1 });
+    }
+    v
 }
