@@ -110,10 +110,10 @@ pub(crate) fn sections(report: &Report, changes: &Changes) -> Vec<Section> {
                     lead: String::new(),
                     severity: f.finding.severity,
                     rest: format!(
-                        " {}: {}; {}",
+                        " {} ({}): {}",
                         f.finding.id,
-                        f.finding.message,
-                        name(&f.credential_id)
+                        name(&f.credential_id),
+                        f.finding.message
                     ),
                 })
                 .collect(),
@@ -169,10 +169,10 @@ pub(crate) fn sections(report: &Report, changes: &Changes) -> Vec<Section> {
                     lead: String::new(),
                     severity: f.finding.severity,
                     rest: format!(
-                        " {}: {}; {}",
+                        " {} ({}): {}",
                         f.finding.id,
-                        f.finding.message,
-                        name(&f.credential_id)
+                        name(&f.credential_id),
+                        f.finding.message
                     ),
                 })
                 .collect(),

@@ -17,7 +17,7 @@ pub(crate) fn render(report: &Report) -> String {
         return out;
     }
     out.push_str(&summary(report));
-    out.push_str("\n");
+    out.push('\n');
     // Before the table: in a CI job summary the drift is the news.
     changes(&mut out, report);
     out.push('\n');

@@ -23,10 +23,18 @@ pub enum Format {
     Json,
     Markdown,
     Sarif,
+    /// One self-contained page: inline CSS, script and SVG, nothing fetched.
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Markdown, Format::Sarif];
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Json,
+        Format::Markdown,
+        Format::Sarif,
+        Format::Html,
+    ];
 
     /// The name used by `--format`.
     pub fn as_str(self) -> &'static str {
@@ -35,6 +43,7 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "markdown",
             Format::Sarif => "sarif",
+            Format::Html => "html",
         }
     }
 }
@@ -47,7 +56,7 @@ impl std::fmt::Display for Format {
 
 /// An unknown `--format` value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}`: expected one of table, json, markdown, sarif")]
+#[error("unknown format `{0}`: expected one of table, json, markdown, sarif, html")]
 pub struct UnknownFormat(pub String);
 
 impl std::str::FromStr for Format {
@@ -83,5 +92,6 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Sarif => sarif::render(report, options),
+        Format::Html => html::render(report),
     }
 }

@@ -27,7 +27,7 @@ use super::json::pretty;
 use super::text::{self, Source};
 use super::RenderOptions;
 use crate::{
-    Category, CredentialRef, CredentialReport, CredentialState, Finding, Report, Severity,
+    Category, Changes, CredentialRef, CredentialReport, CredentialState, Finding, Report, Severity,
 };
 
 /// Where the SARIF 2.1.0 schema is published (what `$schema` names).
@@ -44,7 +44,13 @@ fn log(report: &Report, options: &RenderOptions) -> Log {
     for cred in &report.credentials {
         if cred.severity > Severity::None {
             let mut result = credential_result(cred, &mut rules);
-            result.baseline_state = changes.map(|c| BaselineState::from(c.state_of(&cred.id)));
+            if let Some(changes) = changes {
+                result.baseline_state = Some(BaselineState::from(changes.state_of(&cred.id)));
+                if let Some(since) = since_baseline(changes, &cred.id) {
+                    result.message.text.push(' ');
+                    result.message.text.push_str(&since);
+                }
+            }
             results.push(result);
         }
         for finding in &cred.findings {
@@ -241,6 +247,52 @@ fn credential_result(cred: &CredentialReport, rules: &mut RuleSet) -> SarifResul
         baseline_state: None,
         properties: properties(cred, cred.severity, None),
     }
+}
+
+/// `Since the baseline: rated high (was low); new write capability ...`:
+/// what made a result `updated`, since a dashboard shows the message.
+fn since_baseline(changes: &Changes, id: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for r in changes.ratings_up.iter().chain(&changes.ratings_down) {
+        if r.credential.id == id {
+            parts.push(format!("rated {} (was {})", r.to, r.from));
+        }
+    }
+    for (caps, word) in [
+        (&changes.new_capabilities, "new"),
+        (&changes.gone_capabilities, "gone"),
+    ] {
+        for c in caps.iter().filter(|c| c.credential_id == id) {
+            parts.push(format!(
+                "{word} {} capability ({}) {} on {} in {}",
+                c.category,
+                c.severity,
+                c.actions.join(", "),
+                c.resource,
+                text::environment(c.environment.as_deref())
+            ));
+        }
+    }
+    for c in changes
+        .capability_ratings
+        .iter()
+        .filter(|c| c.credential_id == id)
+    {
+        parts.push(format!(
+            "{} {} on {} rated {} (was {})",
+            c.category,
+            c.actions.join(", "),
+            c.resource,
+            c.to,
+            c.from
+        ));
+    }
+    for w in changes.worst_cases.iter().filter(|w| w.credential_id == id) {
+        if let Some(from) = &w.from {
+            parts.push(format!("worst case was {}", text::worst_case_line(from)));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("Since the baseline: {}.", parts.join("; ")))
 }
 
 /// A credential of the baseline that this run no longer finds. Level `none`:

@@ -177,8 +177,11 @@ fn changes(out: &mut String, report: &Report, color: bool, width: usize) {
     };
     out.push('\n');
     let head = format!("Changes since baseline: {}", changes.summary());
-    for line in text::wrap(&head, width, 0, 2) {
-        out.push_str(&line);
+    for (i, line) in text::wrap(&head, width, 0, 2).iter().enumerate() {
+        if i > 0 {
+            out.push_str("  ");
+        }
+        out.push_str(line);
         out.push('\n');
     }
     for section in super::changes::sections(report, changes) {
