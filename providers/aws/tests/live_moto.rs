@@ -73,12 +73,19 @@ fn moto() -> Option<Moto> {
         .stderr(Stdio::null())
         .spawn()
         .expect("moto_server starts");
-    let server = Moto {
+    let mut server = Moto {
         child,
         url: format!("http://127.0.0.1:{port}"),
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // A pyenv shim is on PATH even when moto is not installed in the
+        // active Python: it exits at once.
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!(
+                "moto_server exited ({status}) before listening: run `pip install 'moto[server]'`"
+            );
+        }
         assert!(
             Instant::now() < deadline,
             "moto_server did not listen on {port} within 60 s"
@@ -437,7 +444,26 @@ fn collects_a_moto_account_read_only_and_assesses_it() {
 fn access_keys_resolve_to_their_principal() {
     let Some(server) = moto() else { return };
     let rt = rt();
+    // The endpoint from the environment, as a user sets it: the SDK honours
+    // AWS_ENDPOINT_URL_STS itself. Only this test sets it; the others give
+    // an explicit endpoint, which takes precedence.
+    std::env::set_var("AWS_ENDPOINT_URL_STS", &server.url);
+    let from_env = LiveConfig {
+        region: Some("us-east-1".into()),
+        ..LiveConfig::default()
+    };
     let who = rt
+        .block_on(live::caller_identity(
+            KEY_ID,
+            &Secret::new(SECRET),
+            None,
+            &from_env,
+        ))
+        .expect("caller_identity");
+    assert_eq!(who.account, ACCOUNT);
+    assert!(who.arn.starts_with("arn:aws:"), "{}", who.arn);
+    assert!(!who.user_id.is_empty());
+    let explicit = rt
         .block_on(live::caller_identity(
             KEY_ID,
             &Secret::new(SECRET),
@@ -445,9 +471,7 @@ fn access_keys_resolve_to_their_principal() {
             &config(&server.url),
         ))
         .expect("caller_identity");
-    assert_eq!(who.account, ACCOUNT);
-    assert!(who.arn.starts_with("arn:aws:"), "{}", who.arn);
-    assert!(!who.user_id.is_empty());
+    assert_eq!(explicit, who);
 }
 
 #[test]
@@ -469,4 +493,167 @@ fn unreachable_endpoint_is_a_transport_error() {
     assert!(matches!(err, LiveError::Transport { .. }), "{err:?}");
     // The message never carries the secret.
     assert!(!format!("{err} {err:?}").contains(SECRET));
+}
+
+/// An unguarded Organizations client for the test's own set-up.
+fn setup_org(url: &str) -> aws_sdk_organizations::Client {
+    let conf = aws_sdk_organizations::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "setup"))
+        .build();
+    aws_sdk_organizations::Client::from_conf(conf)
+}
+
+/// root -> OU `prod` (SCP `deny-rds-delete`) -> member account. Returns the
+/// member account id.
+async fn build_organization(url: &str) -> String {
+    use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
+    let org = setup_org(url);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("create_organization");
+    let root = org
+        .list_roots()
+        .send()
+        .await
+        .expect("list_roots")
+        .roots()
+        .first()
+        .and_then(|r| r.id().map(str::to_string))
+        .expect("a root");
+    let ou = org
+        .create_organizational_unit()
+        .parent_id(&root)
+        .name("prod")
+        .send()
+        .await
+        .expect("create OU")
+        .organizational_unit()
+        .and_then(|o| o.id().map(str::to_string))
+        .expect("OU id");
+    let member = org
+        .create_account()
+        .email("prod@example.com")
+        .account_name("prod")
+        .send()
+        .await
+        .expect("create_account")
+        .create_account_status()
+        .and_then(|s| s.account_id().map(str::to_string))
+        .expect("account id");
+    org.move_account()
+        .account_id(&member)
+        .source_parent_id(&root)
+        .destination_parent_id(&ou)
+        .send()
+        .await
+        .expect("move_account");
+    let scp = org
+        .create_policy()
+        .name("deny-rds-delete")
+        .description("no database deletes in prod")
+        .r#type(PolicyType::ServiceControlPolicy)
+        .content(doc(serde_json::json!([{
+            "Effect": "Deny", "Action": "rds:Delete*", "Resource": "*"
+        }])))
+        .send()
+        .await
+        .expect("create_policy")
+        .policy()
+        .and_then(|p| p.policy_summary())
+        .and_then(|s| s.id().map(str::to_string))
+        .expect("policy id");
+    org.attach_policy()
+        .policy_id(&scp)
+        .target_id(&ou)
+        .send()
+        .await
+        .expect("attach_policy");
+    member
+}
+
+#[test]
+fn organization_policies_root_to_account_and_the_management_account() {
+    let Some(server) = moto() else { return };
+    fake_ambient_credentials();
+    let rt = rt();
+    rt.block_on(build_account(&server.url));
+    let member = rt.block_on(build_organization(&server.url));
+
+    // A member account: one level per target, root first.
+    let found = rt.block_on(live::organization_policies(&config(&server.url), &member));
+    for op in &found.operations {
+        let name = op.split_once(':').map(|(_, n)| n).unwrap_or(op);
+        assert!(is_read_only(name), "non-read-only operation sent: {op}");
+    }
+    let scps = found
+        .scps
+        .as_ref()
+        .unwrap_or_else(|| panic!("SCPs read: {:?}", found.notes));
+    assert_eq!(scps.len(), 3, "root, OU, account: {scps:?}");
+    assert!(scps.iter().all(|level| !level.is_empty()), "{scps:?}");
+    assert!(
+        !scps[0].iter().any(|p| p.contains("rds:Delete")),
+        "{scps:?}"
+    );
+    assert!(
+        scps[1].iter().any(|p| p.contains("rds:Delete*")),
+        "{scps:?}"
+    );
+    assert_eq!(
+        found.rcps.as_ref().map(Vec::len),
+        Some(3),
+        "{:?}",
+        found.notes
+    );
+
+    // The SCPs feed the assessment: alice's database delete is now denied
+    // if her account were the member.
+    let levels: Vec<Vec<blastradius_aws::Policy>> = scps
+        .iter()
+        .enumerate()
+        .map(|(i, level)| {
+            level
+                .iter()
+                .map(|text| {
+                    let v: serde_json::Value = serde_json::from_str(text).expect("SCP JSON");
+                    blastradius_aws::parse_policy(&v, &format!("scp level {i}"))
+                        .expect("SCP parses")
+                })
+                .collect()
+        })
+        .collect();
+    let collected = rt
+        .block_on(live::collect_gaad(&config(&server.url)))
+        .expect("collect_gaad");
+    let gaad = Gaad::from_json(&collected.gaad_json).expect("GAAD");
+    let options = AccountOptions {
+        scps: levels,
+        ..AccountOptions::default()
+    };
+    let a = assess_account(&gaad, &options);
+    let alice = reach(&a, &arn("user", "alice"));
+    assert!(
+        alice
+            .iter()
+            .all(|x| !x.actions.iter().any(|a| a == "rds:DeleteDBInstance")),
+        "{alice:?}"
+    );
+
+    // The auditor's own account manages the organisation: SCPs and RCPs do
+    // not apply to it, and that is a note, not an error.
+    assert_eq!(collected.scps, Some(vec![]));
+    assert_eq!(collected.rcps, Some(vec![]));
+    assert!(
+        collected
+            .notes
+            .iter()
+            .any(|n| n.contains("management account")),
+        "{:?}",
+        collected.notes
+    );
 }

@@ -274,6 +274,18 @@ async fn read_gaad(
     })
 }
 
+/// SCPs and RCPs that apply to `account_id`, read with the ambient
+/// credentials (typically the management account or a delegated
+/// administrator looking at a member account). Never fails: what cannot be
+/// read is a note and a `None`.
+pub async fn organization_policies(config: &LiveConfig, account_id: &str) -> OrgPolicies {
+    let sdk = sdk_config(config, None).await;
+    let clients = Clients::new(&sdk);
+    let mut found = org::collect(&clients.org, account_id).await;
+    found.operations = clients.log.operations();
+    found
+}
+
 /// Who a set of static credentials (an access key found in a workspace)
 /// belongs to. Region and endpoints come from `config` and the standard
 /// chain, so a local test server applies here too; the ambient credentials

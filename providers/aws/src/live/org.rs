@@ -19,6 +19,9 @@ pub struct OrgPolicies {
     pub scps: Option<Vec<Vec<String>>>,
     pub rcps: Option<Vec<Vec<String>>>,
     pub notes: Vec<String>,
+    /// Operations sent, `service:Operation` (filled by
+    /// [`super::organization_policies`]).
+    pub operations: Vec<String>,
 }
 
 /// Organizations allows five levels of OUs under the root; the bound only
