@@ -28,6 +28,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Collect live data (read-only) and save it as exports for offline audits.
     Collect(CollectArgs),
+    /// Before an AI agent gets PATH: a PASS/FAIL/UNKNOWN checklist of what the
+    /// credentials it can reach could do (exit status 1 when an item fails).
+    Checklist(ChecklistArgs),
     /// AWS tools.
     Aws {
         #[command(subcommand)]
@@ -110,6 +113,41 @@ pub struct AuditArgs {
     /// Exit with status 1 when any credential rates SEVERITY or worse.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+
+    /// Largest file the workspace scan reads, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_file_size: u64,
+
+    /// The team's config: production environments, declared purposes,
+    /// accepted risks [default: PATH/blastradius.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    /// The workspace the agent will get.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub sources: SourceArgs,
+
+    /// Send no request: audit from exports only (items that need more data are UNKNOWN).
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Output format (table, markdown or json).
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Write the checklist to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The team's config [default: PATH/blastradius.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Largest file the workspace scan reads, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]

@@ -18,6 +18,8 @@ pub struct Credential {
     pub redacted: String,
     /// The first place it was found: `FILE:LINE` or `env VAR`.
     pub source: String,
+    /// The variable or key that held it (`RAILWAY_TOKEN`), when known.
+    pub name: Option<String>,
     /// Every other place.
     pub also_at: Vec<String>,
 }
@@ -28,7 +30,13 @@ impl Credential {
         format!("{}:{}", self.provider, self.fingerprint)
     }
 
-    fn from_secret(provider: Provider, kind_hint: String, secret: Secret, source: String) -> Self {
+    fn from_secret(
+        provider: Provider,
+        kind_hint: String,
+        secret: Secret,
+        source: String,
+        name: Option<String>,
+    ) -> Self {
         Credential {
             provider,
             kind_hint,
@@ -36,6 +44,7 @@ impl Credential {
             redacted: secret.redacted(),
             secret: Some(secret),
             source,
+            name,
             also_at: Vec::new(),
         }
     }
@@ -57,10 +66,12 @@ pub fn gather(env_tokens: &[EnvToken], found: Vec<Found>) -> Vec<Credential> {
             kind.to_string(),
             t.secret.clone(),
             format!("env {}", t.var),
+            Some(t.var.clone()),
         )
     });
     let from_files = found.into_iter().map(|f| {
-        Credential::from_secret(f.provider, f.kind, f.secret, f.location.to_string())
+        let source = f.location.to_string();
+        Credential::from_secret(f.provider, f.kind, f.secret, source, f.name)
     });
     for candidate in from_env.chain(from_files) {
         match credentials
@@ -108,7 +119,10 @@ mod tests {
             var: "RAILWAY_API_TOKEN".into(),
             secret: Secret::new(token),
         }];
-        let creds = gather(&env, vec![found(token, "a.sh", 3), found(token, "b.env", 1)]);
+        let creds = gather(
+            &env,
+            vec![found(token, "a.sh", 3), found(token, "b.env", 1)],
+        );
         assert_eq!(creds.len(), 1);
         assert_eq!(creds[0].source, "env RAILWAY_API_TOKEN");
         assert_eq!(creds[0].also_at, vec!["a.sh:3", "b.env:1"]);

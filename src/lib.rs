@@ -6,8 +6,11 @@
 //! report -> renderer.
 
 pub mod audit;
+pub mod checklist;
 pub mod cli;
+pub mod config;
 pub mod credentials;
+pub mod declared;
 pub mod discover;
 pub mod listing;
 pub mod progress;

@@ -6,8 +6,13 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use blastradius::audit::{self, RunError};
-use blastradius::cli::{AuditArgs, AwsCommand, Cli, CollectArgs, Command, FormatArg, ScanArgs};
+use blastradius::checklist;
+use blastradius::cli::{
+    AuditArgs, AwsCommand, ChecklistArgs, Cli, CollectArgs, Command, FormatArg, ScanArgs,
+};
+use blastradius::config::Config;
 use blastradius::discover::{self, Skipped};
+use blastradius::rating::Rater;
 use blastradius::settings::{self, AuditSettings};
 use blastradius::{listing, progress::Progress};
 use blastradius_report::render::{render, RenderOptions};
@@ -40,6 +45,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit_command(args),
         Command::Scan(args) => scan_command(args),
         Command::Collect(args) => collect_command(args),
+        Command::Checklist(args) => checklist_command(args),
         Command::Aws {
             command: AwsCommand::Simulate { input },
         } => simulate_command(&input),
@@ -52,8 +58,10 @@ fn env(var: &str) -> Option<String> {
 
 fn audit_command(args: AuditArgs) -> Result<u8> {
     let sources = settings::sources(args.path, &args.sources, args.max_file_size, &env)?;
+    let config = Config::find(args.config.as_deref(), sources.workspace.as_deref())?;
     let settings = AuditSettings {
         sources,
+        config,
         offline: args.offline,
         output: settings::output(settings::format(args.format), args.output),
         fail_on: args.fail_on.map(settings::severity),
@@ -75,9 +83,56 @@ fn audit_command(args: AuditArgs) -> Result<u8> {
         return Ok(EXIT_ERROR);
     }
     match settings.fail_on {
-        Some(threshold) if outcome.report.worst() >= threshold => Ok(EXIT_FAIL_ON),
+        Some(threshold) if gating_severity(&outcome.report) >= threshold => Ok(EXIT_FAIL_ON),
         _ => Ok(0),
     }
+}
+
+fn checklist_command(args: ChecklistArgs) -> Result<u8> {
+    let format = match args.format {
+        FormatArg::Sarif => bail!("`checklist` writes table, markdown or json, not sarif"),
+        other => settings::format(other),
+    };
+    let mut sources = settings::sources(Some(args.path), &args.sources, args.max_file_size, &env)?;
+    sources.scan_environment = true;
+    let config = Config::find(args.config.as_deref(), sources.workspace.as_deref())?;
+    let settings = AuditSettings {
+        sources,
+        config,
+        offline: args.offline,
+        output: settings::output(format, args.output),
+        fail_on: None,
+        progress: true,
+    };
+    let outcome = audit::audit(&settings);
+    let rater = Rater::new(&settings.config.environments);
+    let context = checklist::Context {
+        rater: &rater,
+        today: chrono::Utc::now().date_naive(),
+        max_token_days: settings.config.checklist.max_token_days,
+    };
+    let result = checklist::check(&outcome.report, &context);
+    write_output(
+        settings.output.path.as_deref(),
+        &checklist::render(&result, format),
+    )?;
+    note_skipped(&outcome.skipped);
+    report_errors(&outcome.errors);
+    if !outcome.errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    Ok(if result.failed() { EXIT_FAIL_ON } else { 0 })
+}
+
+/// What `--fail-on` compares: the worst rating not covered by an accepted
+/// (and unexpired) risk.
+fn gating_severity(report: &blastradius_report::Report) -> blastradius_report::Severity {
+    report
+        .credentials
+        .iter()
+        .map(|c| c.unaccepted_severity())
+        .max()
+        .unwrap_or(blastradius_report::Severity::None)
 }
 
 fn scan_command(args: ScanArgs) -> Result<u8> {

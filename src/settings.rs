@@ -8,6 +8,7 @@ use blastradius_report::render::Format;
 use blastradius_report::{Provider, Secret, Severity};
 
 use crate::cli::{FormatArg, SeverityArg, SourceArgs};
+use crate::config::Config;
 use crate::discover::ScanOptions;
 
 /// Default token variables, in the order the contract gives.
@@ -48,6 +49,11 @@ pub struct Sources {
     pub workspace: Option<PathBuf>,
     pub scan: ScanOptions,
     pub env_tokens: Vec<EnvToken>,
+    /// Also run the discovery rules over every environment variable (the
+    /// checklist: what a process started here could reach).
+    pub scan_environment: bool,
+    /// `--no-env`: no token is taken from the environment at all.
+    pub no_env: bool,
     pub railway: ProviderSettings,
     pub github: ProviderSettings,
 }
@@ -63,6 +69,7 @@ pub struct OutputSettings {
 #[derive(Debug, Clone)]
 pub struct AuditSettings {
     pub sources: Sources,
+    pub config: Config,
     pub offline: bool,
     pub output: OutputSettings,
     pub fail_on: Option<Severity>,
@@ -130,6 +137,8 @@ pub fn sources(
             progress: stderr_is_terminal(),
         },
         env_tokens,
+        scan_environment: false,
+        no_env: args.no_env,
         railway: ProviderSettings {
             api_url: args.railway_api_url.clone(),
             exports: args.railway_export.clone(),

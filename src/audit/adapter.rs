@@ -86,6 +86,7 @@ impl<A: Adapter> Step<A> {
                     fingerprint: A::fingerprint(token).to_string(),
                     redacted: A::redacted(token).to_string(),
                     source: A::source(token).to_string(),
+                    name: None,
                     also_at: Vec::new(),
                 });
             }

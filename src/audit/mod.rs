@@ -11,9 +11,10 @@ use blastradius_report::{
 };
 
 use crate::credentials::{gather, Credential};
+use crate::declared::Declared;
 use crate::discover;
 use crate::progress::Progress;
-use crate::rating::{rate, CredentialMeta};
+use crate::rating::{CredentialMeta, Rater};
 use crate::settings::{AuditSettings, Sources};
 
 pub use adapter::{write_export, Adapter, Step};
@@ -120,6 +121,10 @@ pub fn credentials(
         },
         None => (Vec::new(), Vec::new()),
     };
+    let mut found = found;
+    if sources.scan_environment && !sources.no_env {
+        found.extend(discover::scan_env(std::env::vars()));
+    }
     (gather(&sources.env_tokens, found), skipped)
 }
 
@@ -133,11 +138,20 @@ pub fn audit(settings: &AuditSettings) -> Outcome {
     if !settings.offline {
         steps.collect_missing(&credentials, &settings.sources, &progress);
     }
+    let rater = Rater::new(&settings.config.environments);
+    let today = chrono::Utc::now().date_naive();
+    let declared = Declared::new(
+        &settings.config,
+        settings.sources.workspace.as_deref(),
+        today,
+    );
     let reports = credentials
         .iter()
         .map(|credential| {
             let assessment = steps.assess(credential, settings.offline, &mut errors);
-            rated(credential, assessment)
+            let mut report = rated(&rater, credential, assessment);
+            declared.apply(credential, &mut report);
+            report
         })
         .collect();
     Outcome {
@@ -147,13 +161,13 @@ pub fn audit(settings: &AuditSettings) -> Outcome {
     }
 }
 
-fn rated(credential: &Credential, assessment: Assessment) -> CredentialReport {
+fn rated(rater: &Rater, credential: &Credential, assessment: Assessment) -> CredentialReport {
     let meta = CredentialMeta {
         id: credential.id(),
         source: credential.source.clone(),
         redacted: credential.redacted.clone(),
     };
-    let mut report = rate(meta, assessment);
+    let mut report = rater.rate(meta, assessment);
     if !credential.also_at.is_empty() {
         report.findings.push(Finding::new(
             "discovery.also-found",

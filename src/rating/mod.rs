@@ -5,9 +5,11 @@
 mod table;
 
 use blastradius_report::{
-    Assessment, Capability, Category, Certainty, CredentialReport, Reach, Severity, Status,
-    WorstCase,
+    Assessment, Capability, Category, Certainty, CredentialReport, Provider, Reach, Severity,
+    Status, WorstCase,
 };
+
+use crate::config::Environments;
 
 /// Who the credential is, as the pipeline knows it (not the provider).
 #[derive(Debug, Clone)]
@@ -17,68 +19,123 @@ pub struct CredentialMeta {
     pub redacted: String,
 }
 
-/// Whether an environment name counts as production. No name at all, or a
-/// name the table does not list as non-production, is production.
-pub fn is_production(environment: Option<&str>) -> bool {
-    let Some(name) = environment else {
-        return true;
-    };
-    !table::table()
-        .environments
-        .non_production
-        .iter()
-        .any(|pattern| wildcard_match(pattern, name))
+/// Rates with the built-in table and the team's `blastradius.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Rater {
+    environments: Environments,
 }
 
-pub fn severity_of(category: Category, data: bool, environment: Option<&str>) -> Severity {
-    let row = table::table().row(category, data);
-    if is_production(environment) {
-        row.production
-    } else {
-        row.other
+impl Rater {
+    pub fn new(environments: &Environments) -> Self {
+        Rater {
+            environments: environments.clone(),
+        }
+    }
+
+    /// Whether an environment name counts as production: the config's
+    /// `production` list first, then its `non_production` list and the
+    /// table's; any other name, and no name at all, is production.
+    pub fn is_production(&self, environment: Option<&str>) -> bool {
+        let Some(name) = environment else {
+            return true;
+        };
+        let listed = |patterns: &[String]| patterns.iter().any(|p| wildcard_match(p, name));
+        if listed(&self.environments.production) {
+            return true;
+        }
+        !(listed(&self.environments.non_production)
+            || listed(&table::table().environments.non_production))
+    }
+
+    pub fn severity_of(
+        &self,
+        category: Category,
+        data: bool,
+        environment: Option<&str>,
+    ) -> Severity {
+        let row = table::table().row(category, data);
+        if self.is_production(environment) {
+            row.production
+        } else {
+            row.other
+        }
+    }
+
+    pub fn rate_reach(&self, provider: Provider, mut reach: Reach) -> Capability {
+        // The config knows what the provider cannot: that `acme/sandbox-*`
+        // is a sandbox, say.
+        if let Some(rule) = self.environments.resources.iter().find(|r| {
+            r.provider.is_none_or(|p| p == provider) && wildcard_match(&r.resource, &reach.resource)
+        }) {
+            reach.environment = Some(rule.environment.clone());
+        }
+        let severity = self.severity_of(reach.category, reach.data, reach.environment.as_deref());
+        Capability::rated(reach, severity)
+    }
+
+    pub fn rate(&self, meta: CredentialMeta, assessment: Assessment) -> CredentialReport {
+        let provider = assessment.provider;
+        let mut capabilities: Vec<Capability> = assessment
+            .reach
+            .into_iter()
+            .map(|r| self.rate_reach(provider, r))
+            .collect();
+        // Worst first. The sort is stable: ties keep the provider's order, which
+        // knows what the scale cannot (a volume holds data, an account does not).
+        capabilities.sort_by_key(|c| std::cmp::Reverse(harm_key(c)));
+        let usable = matches!(assessment.status, Status::Valid | Status::Unknown);
+        let severity = if usable {
+            capabilities
+                .iter()
+                .map(|c| c.severity)
+                .max()
+                .unwrap_or(Severity::None)
+        } else {
+            Severity::None
+        };
+        let worst_case = if usable {
+            capabilities.first().map(worst_case_of)
+        } else {
+            None
+        };
+        CredentialReport {
+            id: meta.id,
+            provider,
+            kind: assessment.kind,
+            source: meta.source,
+            redacted: meta.redacted,
+            identity: assessment.identity,
+            status: assessment.status,
+            severity,
+            worst_case,
+            capabilities,
+            findings: assessment.findings,
+            expires_at: assessment.expires_at,
+            partial: assessment.partial,
+        }
     }
 }
 
-pub fn rate_reach(reach: Reach) -> Capability {
-    let severity = severity_of(reach.category, reach.data, reach.environment.as_deref());
-    Capability::rated(reach, severity)
-}
-
-pub fn rate(meta: CredentialMeta, assessment: Assessment) -> CredentialReport {
-    let mut capabilities: Vec<Capability> = assessment.reach.into_iter().map(rate_reach).collect();
-    // Worst first. The sort is stable: ties keep the provider's order, which
-    // knows what the scale cannot (a volume holds data, an account does not).
-    capabilities.sort_by_key(|c| std::cmp::Reverse(harm_key(c)));
-    let usable = matches!(assessment.status, Status::Valid | Status::Unknown);
-    let severity = if usable {
-        capabilities
-            .iter()
-            .map(|c| c.severity)
-            .max()
-            .unwrap_or(Severity::None)
-    } else {
-        Severity::None
-    };
-    let worst_case = if usable {
-        capabilities.first().map(worst_case_of)
-    } else {
-        None
-    };
-    CredentialReport {
-        id: meta.id,
-        provider: assessment.provider,
-        kind: assessment.kind,
-        source: meta.source,
-        redacted: meta.redacted,
-        identity: assessment.identity,
-        status: assessment.status,
-        severity,
-        worst_case,
-        capabilities,
-        findings: assessment.findings,
-        expires_at: assessment.expires_at,
-        partial: assessment.partial,
+/// Case-insensitive match where `*` stands for any run of characters.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let text = text.to_ascii_lowercase();
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
     }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if text.len() < first.len() + last.len() || !text.starts_with(first) || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Orders capabilities by harm: severity, then category, then irreversible
@@ -137,32 +194,9 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// Case-insensitive match where `*` stands for any run of characters.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern = pattern.to_ascii_lowercase();
-    let text = text.to_ascii_lowercase();
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(at) => rest = &rest[at + middle.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use blastradius_report::Provider;
 
     #[test]
     fn table_parses() {
@@ -175,7 +209,7 @@ mod tests {
         assert!(!table.examples.is_empty());
         for ex in &table.examples {
             assert_eq!(
-                severity_of(ex.category, ex.data, ex.environment.as_deref()),
+                Rater::default().severity_of(ex.category, ex.data, ex.environment.as_deref()),
                 ex.severity,
                 "example {ex:?}"
             );
@@ -189,6 +223,44 @@ mod tests {
         assert!(!wildcard_match("pr-*", "prod"));
         assert!(wildcard_match("staging", "Staging"));
         assert!(!wildcard_match("staging-*", "staging"));
+        assert!(
+            !wildcard_match("ab*ba", "aba"),
+            "prefix and suffix may not overlap"
+        );
+    }
+
+    #[test]
+    fn the_config_overrides_environments_and_resources() {
+        let environments = Environments {
+            production: vec!["staging-eu".into()],
+            non_production: vec!["perf".into()],
+            resources: vec![crate::config::ResourceEnvironment {
+                provider: Some(Provider::Github),
+                resource: "acme/sandbox-*".into(),
+                environment: "sandbox".into(),
+            }],
+            ..Environments::default()
+        };
+        let rater = Rater::new(&environments);
+        assert!(
+            rater.is_production(Some("staging-eu")),
+            "config production wins over the table"
+        );
+        assert!(!rater.is_production(Some("perf")));
+        assert!(rater.is_production(Some("anything-else")));
+        let mut sandbox = reach(Category::Destroy, Some("production"), Some(false));
+        sandbox.resource = "acme/sandbox-42".into();
+        let cap = rater.rate_reach(Provider::Github, sandbox.clone());
+        assert_eq!(
+            (cap.environment.as_deref(), cap.severity),
+            (Some("sandbox"), Severity::High)
+        );
+        let cap = rater.rate_reach(Provider::Railway, sandbox);
+        assert_eq!(
+            cap.severity,
+            Severity::Critical,
+            "the rule is for GitHub only"
+        );
     }
 
     fn reach(category: Category, env: Option<&str>, reversible: Option<bool>) -> Reach {
@@ -229,7 +301,7 @@ mod tests {
 
     #[test]
     fn worst_case_is_the_irreversible_production_destroy() {
-        let report = rate(
+        let report = Rater::default().rate(
             meta(),
             assessment(
                 Status::Valid,
@@ -253,7 +325,7 @@ mod tests {
 
     #[test]
     fn invalid_credentials_rate_none_whatever_they_claim() {
-        let report = rate(
+        let report = Rater::default().rate(
             meta(),
             assessment(
                 Status::Invalid,
@@ -266,7 +338,7 @@ mod tests {
 
     #[test]
     fn unknown_reversibility_is_reported_as_irreversible() {
-        let report = rate(
+        let report = Rater::default().rate(
             meta(),
             assessment(Status::Valid, vec![reach(Category::Destroy, None, None)]),
         );

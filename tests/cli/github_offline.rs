@@ -23,7 +23,10 @@ fn a_classic_org_admin_token_can_delete_repositories() {
     assert_eq!(token["provider"], "github");
     assert_eq!(token["kind"], "github-classic-pat");
     assert_eq!(token["severity"], "critical");
-    assert_eq!(token["worst_case"]["action"], "DELETE /repos/{owner}/{repo}");
+    assert_eq!(
+        token["worst_case"]["action"],
+        "DELETE /repos/{owner}/{repo}"
+    );
     assert!(token["redacted"].as_str().unwrap().starts_with("ghp_****"));
 }
 

@@ -3,6 +3,7 @@
 
 mod audit_offline;
 mod aws_simulate;
+mod checklist;
 mod errors;
 mod github_offline;
 #[cfg(feature = "live")]

@@ -91,9 +91,17 @@ fn an_unreachable_endpoint_is_one_clear_error_and_exit_2() {
     let url = format!("http://127.0.0.1:{port}/graphql/v2");
     let run = audit_live(&url, &[("RAILWAY_API_TOKEN", fake::ACCOUNT)], &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
     assert_eq!(errors.len(), 1, "{}", run.stderr);
-    assert!(errors[0].contains(&format!("127.0.0.1:{port}")), "{}", errors[0]);
+    assert!(
+        errors[0].contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        errors[0]
+    );
     assert!(!run.stderr.contains(fake::ACCOUNT));
     // The report is still written, the credential marked as not assessed.
     let token = the_credential(&run);
@@ -116,7 +124,10 @@ async fn a_workspace_token_is_found_and_audited_and_collect_round_trips() {
     let live = audit_live(&fake.url(), &[], &[ws]);
     assert_eq!(live.code, 0, "{}", live.stderr);
     let live_token = the_credential(&live);
-    assert!(live_token["source"].as_str().unwrap().ends_with("scripts/deploy.sh:2"));
+    assert!(live_token["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("scripts/deploy.sh:2"));
     assert_eq!(live_token["severity"], "critical");
 
     let export = dir.path().join("railway.json");
@@ -130,7 +141,10 @@ async fn a_workspace_token_is_found_and_audited_and_collect_round_trips() {
     ]));
     assert_eq!(collected.code, 0, "{}", collected.stderr);
     let written = std::fs::read_to_string(&export).unwrap();
-    assert!(!written.contains(fake::ACCOUNT), "the export holds no token");
+    assert!(
+        !written.contains(fake::ACCOUNT),
+        "the export holds no token"
+    );
 
     let offline = run(blastradius().args([
         "audit",
@@ -143,6 +157,9 @@ async fn a_workspace_token_is_found_and_audited_and_collect_round_trips() {
     ]));
     assert_eq!(offline.code, 0, "{}", offline.stderr);
     let offline_token = the_credential(&offline);
-    assert_eq!(offline_token, live_token, "the export gives the same report");
+    assert_eq!(
+        offline_token, live_token,
+        "the export gives the same report"
+    );
     fake.assert_read_only().await;
 }
