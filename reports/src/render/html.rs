@@ -342,9 +342,10 @@ const BOX_W: usize = 560;
 const BOX_H: usize = 46;
 const GAP: usize = 36;
 const MARGIN: usize = 10;
-/// Characters of a value that fit in a box at 13px monospace; longer values
+/// Characters of a value that fit in a box at 13px monospace (about 7.8px
+/// each in 536px of text room); longer values
 /// are cut with an ellipsis, the whole value stays in the box's `<title>`.
-const FIT: usize = 72;
+const FIT: usize = 66;
 
 /// One box of the drawing: a caption (what it is) and a value.
 struct Node {
@@ -353,13 +354,18 @@ struct Node {
     class: String,
 }
 
-/// credential -> each hop of `via` -> the resource, top to bottom; the last
+/// credential (its identity) -> each hop of `via` -> the resource, top to bottom; the last
 /// arrow is labelled with the action, the resource box has the severity's
 /// colour. Vertical, so that long ARNs and names get the page's width.
 fn path_svg(out: &mut String, i: usize, cred: &CredentialReport, wc: &WorstCase) {
+    // The principal it acts as, named by the identity (an ARN, a user and
+    // workspace); the token itself only as its redacted form.
     let mut nodes = vec![Node {
-        caption: format!("credential · {} {}", cred.provider, cred.kind),
-        value: cred.redacted.clone(),
+        caption: format!(
+            "credential · {} {} · {}",
+            cred.provider, cred.kind, cred.redacted
+        ),
+        value: cred.identity.clone(),
         class: "node".to_string(),
     }];
     for hop in &wc.via {
@@ -545,6 +551,16 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
         assert_eq!(esc("a\u{202e}b"), "a\\u{202e}b");
+    }
+
+    #[test]
+    fn policy_hashes_match_the_inline_blocks() {
+        let out = render(&Report::new(vec![]));
+        assert!(out.contains(&format!("style-src '{}'", csp_hash(STYLE))));
+        assert!(out.contains(&format!("script-src '{}'", csp_hash(SCRIPT))));
+        // The blocks are written byte for byte as hashed.
+        assert!(out.contains(&format!("<style>{STYLE}</style>")));
+        assert!(out.contains(&format!("<script>{SCRIPT}</script>")));
     }
 
     #[test]
