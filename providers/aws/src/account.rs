@@ -8,7 +8,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use blastradius_report::{Assessment, Category, Certainty, Finding, Provider, Reach, Severity, Status};
+use blastradius_report::{
+    Assessment, Category, Certainty, Finding, Provider, Reach, Severity, Status,
+};
 
 use crate::classify::{default_catalog, ActionCatalog, Classifier};
 use crate::context::Context;
@@ -16,7 +18,7 @@ use crate::escalation::{self, AdminPath, NodeView};
 use crate::eval::{PolicySet, Principal};
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
-use crate::reach::{display_resource, grants, group_reach, Grant, Grouping, ReachInput};
+use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
 
 #[derive(Debug, Clone)]
 pub struct AccountOptions {
@@ -73,7 +75,7 @@ struct Node {
 struct Sig {
     set: PolicySet,
     context: Context,
-    grants: Vec<Grant>,
+    grants: GrantIndex,
 }
 
 type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
@@ -90,7 +92,10 @@ fn context_for(principal: &Principal, name: &str, is_user: bool, dependent: bool
         ctx = ctx
             .with("aws:PrincipalArn", &principal.arn)
             .with("aws:PrincipalAccount", &principal.account)
-            .with("aws:PrincipalType", if is_user { "User" } else { "AssumedRole" });
+            .with(
+                "aws:PrincipalType",
+                if is_user { "User" } else { "AssumedRole" },
+            );
         if is_user {
             ctx = ctx.with("aws:username", name);
         }
@@ -164,7 +169,9 @@ pub fn assess_account_with(
                     node_findings.push(Finding::new(
                         "aws.policy.missing",
                         Severity::Medium,
-                        format!("{label} is not in the export: the reach shown may miss what it grants"),
+                        format!(
+                            "{label} is not in the export: the reach shown may miss what it grants"
+                        ),
                     ));
                 }
             }
@@ -212,7 +219,7 @@ pub fn assess_account_with(
             sigs.push(Sig {
                 set,
                 context: context_for(&principal, name, is_user, dependent),
-                grants: Vec::new(),
+                grants: GrantIndex::default(),
             });
             sigs.len() - 1
         });
@@ -243,7 +250,10 @@ pub fn assess_account_with(
         let mut group_arns = Vec::new();
         let mut nf = Vec::new();
         for p in &u.inline {
-            docs.push((format!("inline policy {} of {}", p.name, u.arn), Some(p.document)));
+            docs.push((
+                format!("inline policy {} of {}", p.name, u.arn),
+                Some(p.document),
+            ));
         }
         for a in &u.attached {
             docs.push(managed_doc(a));
@@ -267,12 +277,26 @@ pub fn assess_account_with(
                 )),
             }
         }
-        add_node(&u.arn, &u.name, &u.account, true, docs, u.boundary.as_deref(), attached, group_arns, None, nf);
+        add_node(
+            &u.arn,
+            &u.name,
+            &u.account,
+            true,
+            docs,
+            u.boundary.as_deref(),
+            attached,
+            group_arns,
+            None,
+            nf,
+        );
     }
     for r in &gaad.roles {
         let mut docs: Vec<(String, Option<DocId>)> = Vec::new();
         for p in &r.inline {
-            docs.push((format!("inline policy {} of {}", p.name, r.arn), Some(p.document)));
+            docs.push((
+                format!("inline policy {} of {}", p.name, r.arn),
+                Some(p.document),
+            ));
         }
         for a in &r.attached {
             docs.push(managed_doc(a));
@@ -292,7 +316,18 @@ pub fn assess_account_with(
             },
             None => None,
         };
-        add_node(&r.arn, &r.name, &r.account, false, docs, r.boundary.as_deref(), r.attached.clone(), Vec::new(), trust, nf);
+        add_node(
+            &r.arn,
+            &r.name,
+            &r.account,
+            false,
+            docs,
+            r.boundary.as_deref(),
+            r.attached.clone(),
+            Vec::new(),
+            trust,
+            nf,
+        );
     }
 
     // ------------------------------------------------------------ own grants
@@ -312,13 +347,16 @@ pub fn assess_account_with(
             catalog,
             classifier,
         });
-        sigs[s].grants = g;
+        sigs[s].grants = GrantIndex::new(g);
     }
 
     // ------------------------------------------------------------ graph
     let trusts: Vec<Option<Policy>> = nodes
         .iter()
-        .map(|n| n.trust.and_then(|d| gaad.documents[d].policy.as_ref().ok().cloned()))
+        .map(|n| {
+            n.trust
+                .and_then(|d| gaad.documents[d].policy.as_ref().ok().cloned())
+        })
         .collect();
     let views: Vec<NodeView> = nodes
         .iter()
@@ -343,7 +381,7 @@ pub fn assess_account_with(
         .iter()
         .map(|s| {
             group_reach(
-                &s.grants,
+                &s.grants.list,
                 &Grouping {
                     account: &account,
                     environments: &options.environments,
@@ -357,6 +395,20 @@ pub fn assess_account_with(
     let mut principals = Vec::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
         let mut reach = own_reach[n.sig].clone();
+        // (category, resource, headline) already reached, certainly or
+        // under conditions: a longer path to the same harm adds nothing.
+        let mut covered: HashSet<(Category, String, String)> = HashSet::new();
+        let mut covered_cond: HashSet<(Category, String, String)> = HashSet::new();
+        for r in &reach {
+            if let Some(a) = r.actions.first() {
+                let k = (r.category, r.resource.clone(), a.clone());
+                if r.conditional {
+                    covered_cond.insert(k);
+                } else {
+                    covered.insert(k);
+                }
+            }
+        }
         apply_admin(&mut reach, &graph.admin[i], &n.account, options, &[], false);
         let mut node_findings = n.findings.clone();
         let mut partial = n.partial;
@@ -393,40 +445,80 @@ pub fn assess_account_with(
                 // Principals with the same policies reach the same things:
                 // the first chain to them is enough.
                 if seen_sigs.insert(target.sig) {
-                    reach.extend(group_reach(
-                        &sigs[target.sig].grants,
-                        &Grouping {
-                            account: &account,
-                            environments: &options.environments,
-                            via: &hops,
-                            via_conditional: c,
-                        },
-                    ));
+                    // Through other principals only what rates: destroy,
+                    // escalate, secrets and data reads (plain writes and
+                    // reads are on the target's own assessment), and only
+                    // what the caller cannot already do itself.
+                    for r in own_reach[target.sig]
+                        .iter()
+                        .filter(|r| crate::reach::concrete(r.category) || r.data)
+                    {
+                        let Some(a) = r.actions.first() else { continue };
+                        let k = (r.category, r.resource.clone(), a.clone());
+                        let cond = r.conditional || c;
+                        if covered.contains(&k) || (cond && covered_cond.contains(&k)) {
+                            continue;
+                        }
+                        if cond {
+                            covered_cond.insert(k);
+                        } else {
+                            covered.insert(k);
+                        }
+                        reach.push(transitive_entry(r, &hops, c, &target.arn));
+                    }
                 }
-                apply_admin(&mut reach, &graph.admin[e.to], &target.account, options, &hops, c);
-                // Becoming any principal is itself an escalation.
-                reach.push(Reach {
-                    actions: vec![e.hop.split(" -> ").next().unwrap_or("").split(" + ").next().unwrap_or("").to_string()],
-                    resource: target.arn.clone(),
-                    environment: options.environments.get(&target.account).cloned(),
-                    category: Category::Escalate,
-                    conditional: c,
-                    via: via.clone(),
-                    reversible: None,
-                    data: false,
-                    certainty: Certainty::Inferred,
-                    evidence: format!("can become {}: {}", target.arn, e.evidence),
-                });
+                apply_admin(
+                    &mut reach,
+                    &graph.admin[e.to],
+                    &target.account,
+                    options,
+                    &hops,
+                    c,
+                );
+                // Becoming a principal is itself an escalation; listed for
+                // the first hop only (deeper hops show in `via`).
+                if via.is_empty() {
+                    reach.push(Reach {
+                        actions: vec![e
+                            .hop
+                            .split(" -> ")
+                            .next()
+                            .unwrap_or("")
+                            .split(" + ")
+                            .next()
+                            .unwrap_or("")
+                            .to_string()],
+                        resource: target.arn.clone(),
+                        environment: options.environments.get(&target.account).cloned(),
+                        category: Category::Escalate,
+                        conditional: c,
+                        via: via.clone(),
+                        reversible: None,
+                        data: false,
+                        certainty: Certainty::Inferred,
+                        evidence: format!("can become {}: {}", target.arn, e.evidence),
+                    });
+                }
                 queue.push_back((e.to, hops, c));
             }
         }
 
         principals.push(PrincipalAssessment {
             arn: n.arn.clone(),
-            kind: if n.is_user { "aws-iam-user" } else { "aws-iam-role" }.to_string(),
+            kind: if n.is_user {
+                "aws-iam-user"
+            } else {
+                "aws-iam-role"
+            }
+            .to_string(),
             assessment: Assessment {
                 provider: Provider::Aws,
-                kind: if n.is_user { "aws-iam-user" } else { "aws-iam-role" }.to_string(),
+                kind: if n.is_user {
+                    "aws-iam-user"
+                } else {
+                    "aws-iam-role"
+                }
+                .to_string(),
                 identity: n.arn.clone(),
                 status: Status::Unknown,
                 expires_at: None,
@@ -441,6 +533,26 @@ pub fn assess_account_with(
         principals,
         findings,
     }
+}
+
+/// At most this many actions are copied into an entry reached through
+/// other principals; the full list is on that principal's own assessment.
+pub const TRANSITIVE_ACTIONS: usize = 25;
+
+/// A target's own entry as reached through `hops`. The headline order is
+/// kept, so `actions[0]` stays the worst action.
+fn transitive_entry(r: &Reach, hops: &[String], conditional: bool, target: &str) -> Reach {
+    let mut out = r.clone();
+    out.via = hops.to_vec();
+    out.conditional |= conditional;
+    if out.actions.len() > TRANSITIVE_ACTIONS {
+        let more = out.actions.len() - TRANSITIVE_ACTIONS;
+        out.actions.truncate(TRANSITIVE_ACTIONS);
+        out.evidence.push_str(&format!(
+            " (and {more} more actions: see the assessment of {target})"
+        ));
+    }
+    out
 }
 
 /// Self-edit paths become escalate entries: the matching entry (same
@@ -465,7 +577,11 @@ fn apply_admin(
         });
         match hit {
             Some(r) => {
-                if let Some(pos) = r.actions.iter().position(|x| x.eq_ignore_ascii_case(&a.action)) {
+                if let Some(pos) = r
+                    .actions
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(&a.action))
+                {
                     let act = r.actions.remove(pos);
                     r.actions.insert(0, act);
                 }

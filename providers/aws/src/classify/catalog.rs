@@ -1,10 +1,9 @@
 //! The action universe: which concrete actions a pattern (`s3:Delete*`, `*`,
 //! a `NotAction` list) stands for, and each one's access level.
 //!
-//! The embedded AWS catalog (`crate::catalog`, another module) is the real
-//! source; until it is in the tree, [`TableCatalog`] knows only the actions
-//! the classification table and the policies name. Swapping is one line in
-//! [`default_catalog`].
+//! The embedded AWS catalog (`crate::catalog`) is the real source;
+//! [`TableCatalog`] (the actions the classification table names) is the
+//! fallback should its data fail to load, and a small universe for tests.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -148,8 +147,42 @@ impl ActionCatalog for TableCatalog {
     }
 }
 
-/// The catalog the account assessment uses. When `crate::catalog` lands,
-/// implement [`ActionCatalog`] for it and return it here.
+impl ActionCatalog for crate::catalog::Catalog {
+    fn expand(&self, pattern: &str) -> Vec<String> {
+        let mut out: Vec<String> = crate::catalog::Catalog::expand(self, pattern)
+            .map(|a| a.full_name())
+            .collect();
+        // An action the catalog does not know (newer than the data) is still
+        // an action: keep it as written.
+        if out.is_empty() && !pattern.contains(['*', '?']) && pattern.contains(':') {
+            out.push(pattern.to_string());
+        }
+        out
+    }
+
+    fn expand_not(&self, patterns: &[String]) -> Vec<String> {
+        crate::catalog::Catalog::expand_not(self, patterns)
+            .map(|a| a.full_name())
+            .collect()
+    }
+
+    fn access_level(&self, action: &str) -> Option<AccessLevel> {
+        use crate::catalog::AccessLevel as L;
+        self.get(action).map(|a| match a.access_level {
+            L::List => AccessLevel::List,
+            L::Read => AccessLevel::Read,
+            L::Write => AccessLevel::Write,
+            L::PermissionsManagement => AccessLevel::PermissionsManagement,
+            L::Tagging => AccessLevel::Tagging,
+        })
+    }
+}
+
+/// The catalog the account assessment uses: AWS's (22,000 actions) when its
+/// embedded data loads, else the table's own short list (a lower bound).
 pub fn default_catalog() -> &'static dyn ActionCatalog {
-    TableCatalog::embedded()
+    match crate::catalog::Catalog::try_embedded() {
+        Ok(c) => c,
+        Err(_) => TableCatalog::embedded(),
+    }
 }

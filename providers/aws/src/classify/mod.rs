@@ -6,8 +6,8 @@
 
 mod catalog;
 
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use blastradius_report::Category;
 use serde::Deserialize;
@@ -137,11 +137,19 @@ struct Rule {
 #[derive(Debug)]
 pub struct Classifier {
     rules: Vec<Rule>,
+    /// Lowercased exact action -> first rule naming it (most rules are
+    /// exact names; the catalog has 22,000 actions to classify).
+    exact: HashMap<String, usize>,
+    /// (lowercased pattern with a wildcard, rule index), in table order.
+    wild: Vec<(String, usize)>,
     access_levels: Vec<(AccessLevel, Category)>,
     read_prefixes: Vec<String>,
     destroy_prefixes: Vec<String>,
     pub passrole: Vec<PassRoleRule>,
     pub examples: Vec<Example>,
+    /// Classifications already made: `*` expands to 22,000 actions for every
+    /// distinct policy combination.
+    cache: Mutex<HashMap<(String, Option<AccessLevel>), Class>>,
 }
 
 impl Classifier {
@@ -149,9 +157,8 @@ impl Classifier {
         let raw: RawTable = toml::from_str(text)?;
         let mut access_levels = Vec::new();
         for (name, cat) in raw.access_levels {
-            let level = AccessLevel::from_name(&name).ok_or_else(|| {
-                ClassifyError::Invalid(format!("unknown access level {name:?}"))
-            })?;
+            let level = AccessLevel::from_name(&name)
+                .ok_or_else(|| ClassifyError::Invalid(format!("unknown access level {name:?}")))?;
             access_levels.push((level, cat.into()));
         }
         let mut rules = Vec::new();
@@ -173,13 +180,27 @@ impl Classifier {
                 destroys_backups: r.destroys_backups,
             });
         }
+        let mut exact = HashMap::new();
+        let mut wild = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for p in &r.patterns {
+                if p.contains(['*', '?']) {
+                    wild.push((p.clone(), i));
+                } else {
+                    exact.entry(p.clone()).or_insert(i);
+                }
+            }
+        }
         Ok(Classifier {
             rules,
+            exact,
+            wild,
             access_levels,
             read_prefixes: raw.fallback.read_prefixes,
             destroy_prefixes: raw.fallback.destroy_prefixes,
             passrole: raw.passrole,
             examples: raw.example,
+            cache: Mutex::default(),
         })
     }
 
@@ -191,11 +212,14 @@ impl Classifier {
         C.get_or_init(|| {
             Classifier::from_toml(TABLE).unwrap_or_else(|_| Classifier {
                 rules: Vec::new(),
+                exact: HashMap::new(),
+                wild: Vec::new(),
                 access_levels: Vec::new(),
                 read_prefixes: vec!["Get".into(), "List".into(), "Describe".into()],
                 destroy_prefixes: vec!["Delete".into(), "Terminate".into()],
                 passrole: Vec::new(),
                 examples: Vec::new(),
+                cache: Mutex::default(),
             })
         })
     }
@@ -226,9 +250,34 @@ impl Classifier {
     /// Classify one concrete action; `level` is the catalog's access level
     /// when the catalog knows it.
     pub fn classify(&self, action: &str, level: Option<AccessLevel>) -> Class {
+        let key = (action.to_ascii_lowercase(), level);
+        if let Ok(cache) = self.cache.lock() {
+            if let Some(c) = cache.get(&key) {
+                return c.clone();
+            }
+        }
+        let c = self.classify_uncached(action, level);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(key, c.clone());
+        }
+        c
+    }
+
+    fn classify_uncached(&self, action: &str, level: Option<AccessLevel>) -> Class {
         let lower = action.to_ascii_lowercase();
-        for r in &self.rules {
-            if r.patterns.iter().any(|p| simple_glob(p, &lower, true)) {
+        // The first rule in table order that matches, exact or wildcard.
+        let by_exact = self.exact.get(&lower).copied();
+        let by_wild = self
+            .wild
+            .iter()
+            .find(|(p, _)| simple_glob(p, &lower, false))
+            .map(|(_, i)| *i);
+        let hit = match (by_exact, by_wild) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(r) = hit.and_then(|i| self.rules.get(i)) {
+            {
                 return Class {
                     category: r.category,
                     data: r.data,
@@ -296,7 +345,8 @@ mod tests {
     fn access_levels_map_by_default() {
         let c = Classifier::embedded();
         assert_eq!(
-            c.classify("iam:TagRole", Some(AccessLevel::Tagging)).category,
+            c.classify("iam:TagRole", Some(AccessLevel::Tagging))
+                .category,
             Category::Write
         );
         assert_eq!(
@@ -310,7 +360,8 @@ mod tests {
             Category::Write
         );
         assert_eq!(
-            c.classify("iam:DeleteRole", Some(AccessLevel::Write)).category,
+            c.classify("iam:DeleteRole", Some(AccessLevel::Write))
+                .category,
             Category::Destroy
         );
         assert_eq!(

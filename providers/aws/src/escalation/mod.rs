@@ -20,7 +20,7 @@ use crate::context::Context;
 use crate::eval::{evaluate, Decision, PolicySet, Principal, Request};
 use crate::policy::pattern::simple_glob;
 use crate::policy::{ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec};
-use crate::reach::{evidence_of, Grant};
+use crate::reach::{evidence_of, GrantIndex};
 
 /// What the graph needs to know about one principal.
 pub struct NodeView<'a> {
@@ -29,7 +29,7 @@ pub struct NodeView<'a> {
     pub is_user: bool,
     pub principal: &'a Principal,
     pub set: &'a PolicySet,
-    pub grants: &'a [Grant],
+    pub grants: &'a GrantIndex,
     pub context: &'a Context,
     /// Customer managed policies attached to it (directly or by a group).
     pub attached: &'a [String],
@@ -61,20 +61,6 @@ pub struct AdminPath {
 pub struct Graph {
     pub edges: Vec<Vec<Edge>>,
     pub admin: Vec<Vec<AdminPath>>,
-}
-
-fn has_grant<'g>(grants: &'g [Grant], action: &str, arn: &str) -> Option<&'g Grant> {
-    // Unconditional grants first: they make the edge certain.
-    let mut found: Option<&Grant> = None;
-    for g in grants {
-        if g.action.eq_ignore_ascii_case(action) && g.covers(arn) {
-            if !g.conditional {
-                return Some(g);
-            }
-            found.get_or_insert(g);
-        }
-    }
-    found
 }
 
 fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<(bool, String)> {
@@ -122,9 +108,8 @@ fn trusted(policy: &Policy) -> Vec<Trusted> {
                         PrincipalId::Aws(v) => {
                             if v.chars().all(|c| c.is_ascii_digit()) {
                                 Trusted::Account(v.clone())
-                            } else if let Some(acct) = v
-                                .strip_suffix(":root")
-                                .and_then(|r| r.rsplit(':').next())
+                            } else if let Some(acct) =
+                                v.strip_suffix(":root").and_then(|r| r.rsplit(':').next())
                             {
                                 Trusted::Account(acct.to_string())
                             } else {
@@ -168,7 +153,11 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
             }
         }
     }
-    for v in by_arn.values_mut().chain(by_account.values_mut()).chain(by_service.values_mut()) {
+    for v in by_arn
+        .values_mut()
+        .chain(by_account.values_mut())
+        .chain(by_service.values_mut())
+    {
         v.sort_unstable();
         v.dedup();
     }
@@ -207,7 +196,7 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
             .chain(by_acct.iter().chain(anyone.iter()).map(|t| (t, false)))
         {
             let target = &nodes[t];
-            if !direct && has_grant(n.grants, "sts:AssumeRole", target.arn).is_none() {
+            if !direct && n.grants.covering("sts:AssumeRole", target.arn).is_none() {
                 continue;
             }
             trust_set.resource = target.trust.cloned();
@@ -227,18 +216,19 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
         }
 
         // iam:PassRole + a compute service that runs code as the role.
-        if n.grants.iter().any(|g| g.action.eq_ignore_ascii_case("iam:PassRole")) {
+        if n.grants.has("iam:PassRole") {
             for rule in &classifier.passrole {
                 let mut rule_conditional = false;
-                let ok = rule.actions.iter().all(|a| {
-                    match n.grants.iter().find(|g| g.action.eq_ignore_ascii_case(a)) {
+                let ok = rule
+                    .actions
+                    .iter()
+                    .all(|a| match n.grants.for_action(a).next() {
                         Some(g) => {
                             rule_conditional |= g.conditional;
                             true
                         }
                         None => false,
-                    }
-                });
+                    });
                 if !ok {
                     continue;
                 }
@@ -248,7 +238,7 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
                     .unwrap_or(&[]);
                 for &t in targets {
                     let target = &nodes[t];
-                    if has_grant(n.grants, "iam:PassRole", target.arn).is_none() {
+                    if n.grants.covering("iam:PassRole", target.arn).is_none() {
                         continue;
                     }
                     if let Some((conditional, evidence)) =
@@ -273,13 +263,17 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
         }
 
         // New credentials for a user.
-        for action in ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"] {
-            if !n.grants.iter().any(|g| g.action.eq_ignore_ascii_case(action)) {
+        for action in [
+            "iam:CreateAccessKey",
+            "iam:CreateLoginProfile",
+            "iam:UpdateLoginProfile",
+        ] {
+            if !n.grants.has(action) {
                 continue;
             }
             for &u in &users {
                 let target = &nodes[u];
-                if u == i || has_grant(n.grants, action, target.arn).is_none() {
+                if u == i || n.grants.covering(action, target.arn).is_none() {
                     continue;
                 }
                 if let Some((conditional, evidence)) = check(n, n.set, action, target.arn) {
@@ -297,14 +291,13 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
         }
 
         // Rewrite a role's trust policy to trust oneself.
-        if n
-            .grants
-            .iter()
-            .any(|g| g.action.eq_ignore_ascii_case("iam:UpdateAssumeRolePolicy"))
-        {
+        if n.grants.has("iam:UpdateAssumeRolePolicy") {
             for &r in &roles {
                 let target = &nodes[r];
-                if r == i || has_grant(n.grants, "iam:UpdateAssumeRolePolicy", target.arn).is_none()
+                if r == i
+                    || n.grants
+                        .covering("iam:UpdateAssumeRolePolicy", target.arn)
+                        .is_none()
                 {
                     continue;
                 }
@@ -356,7 +349,7 @@ fn admin_paths(n: &NodeView) -> Vec<AdminPath> {
     }
     let mut out = Vec::new();
     for (action, resource) in wanted {
-        if has_grant(n.grants, action, &resource).is_none() {
+        if n.grants.covering(action, &resource).is_none() {
             continue;
         }
         if let Some((conditional, evidence)) = check(n, n.set, action, &resource) {

@@ -417,7 +417,8 @@ impl Gaad {
             }
         };
         let inline = self.inline(g.group_policy_list);
-        self.group_index.insert(g.group_name.clone(), self.groups.len());
+        self.group_index
+            .insert(g.group_name.clone(), self.groups.len());
         self.groups.push(Group {
             arn: g.arn.unwrap_or_default(),
             name: g.group_name,
@@ -454,7 +455,9 @@ impl Gaad {
                 .into_iter()
                 .map(|a| a.policy_arn)
                 .collect(),
-            boundary: u.permissions_boundary.and_then(|b| b.permissions_boundary_arn),
+            boundary: u
+                .permissions_boundary
+                .and_then(|b| b.permissions_boundary_arn),
         });
     }
 
@@ -487,7 +490,9 @@ impl Gaad {
                 .map(|a| a.policy_arn)
                 .collect(),
             // Role boundaries count (PMapper drops them: its issue #129).
-            boundary: r.permissions_boundary.and_then(|b| b.permissions_boundary_arn),
+            boundary: r
+                .permissions_boundary
+                .and_then(|b| b.permissions_boundary_arn),
             instance_profiles: r
                 .instance_profile_list
                 .into_iter()
@@ -499,13 +504,17 @@ impl Gaad {
 
 /// An account with nothing in it still has the four keys.
 fn looks_like_empty_gaad(text: &str) -> bool {
-    ["UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"]
-        .iter()
-        .any(|k| text.contains(k))
+    [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ]
+    .iter()
+    .any(|k| text.contains(k))
 }
 
 #[cfg(feature = "bench-support")]
 mod synthetic;
 #[cfg(feature = "bench-support")]
 pub use synthetic::synthetic_gaad;
-

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use blastradius_report::{Category, Certainty, Reach};
 
 use super::{arn_account, concrete, reversibility, Grant};
+use crate::classify::Class;
 
 /// Where the grants come from and how they are reached.
 pub struct Grouping<'a> {
@@ -44,7 +45,11 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         let service = if concrete(gr.class.category) {
             String::new()
         } else {
-            gr.action.split(':').next().unwrap_or("").to_ascii_lowercase()
+            gr.action
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
         };
         let key = (
             gr.class.category,
@@ -67,18 +72,24 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         members.dedup_by(|a, b| a.action == b.action);
         let actions: Vec<String> = members.iter().map(|m| m.action.clone()).collect();
         let reversible = if category == Category::Destroy {
-            let classes: Vec<_> = members.iter().map(|m| &m.class).collect();
+            let classes: Vec<&Class> = members.iter().map(|m| m.class.as_ref()).collect();
             reversibility(&classes, grants)
         } else {
             None
         };
-        let mut evidence = members[0].evidence.clone();
+        let mut evidence = members[0].evidence.to_string();
         let others = members
             .iter()
             .filter(|m| m.evidence != members[0].evidence)
             .count();
         if others > 0 {
             evidence.push_str(&format!(" (and {others} more actions by other statements)"));
+        }
+        if !concrete(category) && !data && actions.len() >= super::SUMMARY_LIMIT {
+            evidence.push_str(&format!(
+                " (summary: the first {} allowed actions of this service; more may be allowed)",
+                super::SUMMARY_LIMIT
+            ));
         }
         out.push(Reach {
             actions,

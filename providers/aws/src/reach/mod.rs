@@ -23,17 +23,20 @@ use crate::eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request}
 use crate::policy::pattern::simple_glob;
 use crate::policy::{parse_policy, ActionSpec, Effect, Policy, ResourceSpec};
 
+/// How many plain write/read actions per service and resource are listed.
+pub const SUMMARY_LIMIT: usize = 5;
+
 /// One allowed (or conditionally allowed) action on one named resource.
 #[derive(Debug, Clone)]
 pub struct Grant {
     /// Canonical action name (`rds:DeleteDBInstance`).
     pub action: String,
-    pub class: Class,
+    pub class: std::sync::Arc<Class>,
     /// The resource as the policy names it (`*` for every resource).
     pub resource: String,
     pub conditional: bool,
     /// The deciding policies and statements, one line.
-    pub evidence: String,
+    pub evidence: std::sync::Arc<str>,
 }
 
 impl Grant {
@@ -160,10 +163,7 @@ pub fn evidence_of(ev: &Evaluation) -> String {
             if ev.unknown_keys.is_empty() {
                 format!("conditional: {who}")
             } else {
-                format!(
-                    "conditional on {}: {who}",
-                    ev.unknown_keys.join(", ")
-                )
+                format!("conditional on {}: {who}", ev.unknown_keys.join(", "))
             }
         }
         _ => format!("allowed by {who}"),
@@ -180,43 +180,84 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         s.resource = default_key_policy(&account);
         s
     };
+    // The evaluator's answer depends on the action only through which
+    // statements' Action/NotAction match it (and, for the trust-policy and
+    // KMS rules, its service). Actions with the same match pattern get the
+    // same decision on the same resource: evaluate each pattern once.
+    let specs: Vec<&ActionSpec> = all_specs(input.set);
+    let kms_specs: Vec<&ActionSpec> = all_specs(&kms_set);
+    let mut memo: std::collections::HashMap<MemoKey, Option<(bool, std::sync::Arc<str>)>> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
+    // Plain writes and reads are summarised per service: after
+    // SUMMARY_LIMIT allowed actions on one resource the rest of that
+    // service's plain writes/reads are not evaluated (`*` alone is 22,000
+    // actions). Destroy, escalate, secrets and data reads are all evaluated.
+    let mut summarised: std::collections::HashMap<(String, Category, String), usize> =
+        std::collections::HashMap::new();
     for (action, resources) in candidates(input.set, input.catalog) {
-        let class = input
-            .classifier
-            .classify(&action, input.catalog.access_level(&action));
-        let kms = action.to_ascii_lowercase().starts_with("kms:");
+        let class = std::sync::Arc::new(
+            input
+                .classifier
+                .classify(&action, input.catalog.access_level(&action)),
+        );
+        let summary = !concrete(class.category) && !class.data;
+        let service = action.split(':').next().unwrap_or("").to_ascii_lowercase();
+        let lower = action.to_ascii_lowercase();
+        let kms = lower.starts_with("kms:");
         let set = if kms { &kms_set } else { input.set };
         let mut found: Vec<Grant> = Vec::new();
         for resource in &resources {
+            let key = (service.clone(), class.category, resource.clone());
+            if summary && summarised.get(&key).copied().unwrap_or(0) >= SUMMARY_LIMIT {
+                continue;
+            }
             // A wildcard or missing account in the ARN means "this account"
             // for an audit of this account's principals; a concrete other
             // account is cross-account: the identity side is evaluated here,
             // the other account's resource policy is unknown.
-            let res_acct = arn_account(resource).filter(|a| !a.is_empty() && !a.contains(['*', '?']));
+            let res_acct =
+                arn_account(resource).filter(|a| !a.is_empty() && !a.contains(['*', '?']));
             let cross = res_acct.is_some_and(|a| a != account);
-            let req = Request {
-                principal: input.principal,
-                action: &action,
-                resource,
-                resource_account: Some(&account),
-                context: input.context,
+            let memo_key = (
+                prefix_class(&lower),
+                if kms { &kms_specs } else { &specs }
+                    .iter()
+                    .map(|sp| spec_matches(sp, &lower))
+                    .collect::<Vec<bool>>(),
+                resource.clone(),
+            );
+            let decided = memo.entry(memo_key).or_insert_with(|| {
+                let req = Request {
+                    principal: input.principal,
+                    action: &action,
+                    resource,
+                    resource_account: Some(&account),
+                    context: input.context,
+                };
+                let ev = evaluate(set, &req);
+                let conditional = match ev.decision {
+                    Decision::Allowed => false,
+                    Decision::Conditional => true,
+                    Decision::ImplicitDeny | Decision::ExplicitDeny => return None,
+                };
+                let mut evidence = evidence_of(&ev);
+                if kms {
+                    evidence.push_str(" (assuming the default key policy)");
+                }
+                if cross {
+                    evidence.push_str(&format!(
+                        " (cross-account: also needs a resource policy in {})",
+                        res_acct.unwrap_or_default()
+                    ));
+                }
+                Some((conditional, evidence.into()))
+            });
+            let Some((conditional, evidence)) = decided.clone() else {
+                continue;
             };
-            let ev = evaluate(set, &req);
-            let conditional = match ev.decision {
-                Decision::Allowed => false,
-                Decision::Conditional => true,
-                Decision::ImplicitDeny | Decision::ExplicitDeny => continue,
-            };
-            let mut evidence = evidence_of(&ev);
-            if kms {
-                evidence.push_str(" (assuming the default key policy)");
-            }
-            if cross {
-                evidence.push_str(&format!(
-                    " (cross-account: also needs a resource policy in {})",
-                    res_acct.unwrap_or_default()
-                ));
+            if summary {
+                *summarised.entry(key).or_default() += 1;
             }
             found.push(Grant {
                 action: action.clone(),
@@ -232,6 +273,86 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         out.extend(found);
     }
     out
+}
+
+/// (service class, which statements match the action, resource).
+type MemoKey = (u8, Vec<bool>, String);
+
+/// Every Action/NotAction of a policy set, in a fixed order.
+fn all_specs(set: &PolicySet) -> Vec<&ActionSpec> {
+    let mut out = Vec::new();
+    let policies = set
+        .identity
+        .iter()
+        .chain(set.boundaries.iter())
+        .chain(set.session.iter())
+        .chain(set.scps.iter().flatten())
+        .chain(set.rcps.iter().flatten())
+        .chain(set.resource.iter());
+    for p in policies {
+        for st in &p.statements {
+            out.push(&st.action);
+        }
+    }
+    out
+}
+
+/// The evaluator treats `sts:` and `kms:` actions specially (trust and key
+/// policies must allow themselves).
+fn prefix_class(action_lower: &str) -> u8 {
+    if action_lower.starts_with("sts:") {
+        1
+    } else if action_lower.starts_with("kms:") {
+        2
+    } else {
+        0
+    }
+}
+
+fn spec_matches(spec: &ActionSpec, action_lower: &str) -> bool {
+    match spec {
+        ActionSpec::Action(list) => list.iter().any(|p| glob_lower(p, action_lower)),
+        ActionSpec::NotAction(list) => !list.iter().any(|p| glob_lower(p, action_lower)),
+    }
+}
+
+/// `*`/`?` matching of a lowercased action pattern against a lowercased
+/// action, without allocating; non-ASCII input goes to the general matcher.
+fn glob_lower(pattern: &str, text: &str) -> bool {
+    if !pattern.is_ascii() || !text.is_ascii() {
+        return simple_glob(pattern, text, true);
+    }
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(b'?') => {
+                pi += 1;
+                ti += 1;
+            }
+            Some(c) if c.eq_ignore_ascii_case(&t[ti]) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    while p.get(pi) == Some(&b'*') {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 /// `Some(false)` when the grants also destroy the backups of what `actions`
@@ -273,3 +394,50 @@ pub fn concrete(category: Category) -> bool {
     )
 }
 
+/// A principal's grants indexed by lowercased action: the escalation
+/// checks ask "may it do X on Y" for many Y.
+#[derive(Debug, Default)]
+pub struct GrantIndex {
+    pub list: Vec<Grant>,
+    by_action: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl GrantIndex {
+    pub fn new(list: Vec<Grant>) -> GrantIndex {
+        let mut by_action: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, g) in list.iter().enumerate() {
+            by_action
+                .entry(g.action.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+        GrantIndex { list, by_action }
+    }
+
+    pub fn for_action<'s>(&'s self, action: &str) -> impl Iterator<Item = &'s Grant> + 's {
+        self.by_action
+            .get(&action.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .filter_map(move |&i| self.list.get(i))
+    }
+
+    pub fn has(&self, action: &str) -> bool {
+        self.for_action(action).next().is_some()
+    }
+
+    /// A grant of `action` covering `arn`, unconditional ones first.
+    pub fn covering(&self, action: &str, arn: &str) -> Option<&Grant> {
+        let mut found = None;
+        for g in self.for_action(action) {
+            if g.covers(arn) {
+                if !g.conditional {
+                    return Some(g);
+                }
+                found.get_or_insert(g);
+            }
+        }
+        found
+    }
+}
