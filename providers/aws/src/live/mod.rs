@@ -31,6 +31,9 @@ mod gaad_json;
 mod org;
 pub mod readonly;
 
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -59,6 +62,10 @@ pub struct LiveConfig {
     /// Upper bound on GAAD pages (of up to 1,000 entities each), so that a
     /// misbehaving server cannot keep the collection going forever.
     pub max_pages: u32,
+    /// Longest wait for one attempt of one request. The SDK sets none by
+    /// default, and a server that accepts and never answers would hang the
+    /// audit.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for LiveConfig {
@@ -69,6 +76,7 @@ impl Default for LiveConfig {
             profile: None,
             organizations: true,
             max_pages: 10_000,
+            attempt_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -110,7 +118,13 @@ async fn sdk_config(
     config: &LiveConfig,
     credentials: Option<SharedCredentialsProvider>,
 ) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            // The SDK's own default connect timeout, kept when we set ours.
+            .connect_timeout(Duration::from_millis(3100))
+            .operation_attempt_timeout(config.attempt_timeout)
+            .build(),
+    );
     if let Some(profile) = &config.profile {
         loader = loader.profile_name(profile);
     }
