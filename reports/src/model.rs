@@ -329,8 +329,23 @@ pub struct Report {
     pub credentials: Vec<CredentialReport>,
     /// What changed since a baseline report, when one was given. An extra
     /// field (allowed by the contract): absent without a baseline.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_changes"
+    )]
     pub changes: Option<crate::diff::Changes>,
+}
+
+/// `changes` of a report read back (a baseline) are derived data that a
+/// later version may shape differently: unreadable ones are dropped rather
+/// than making the whole baseline unusable.
+fn lenient_changes<'de, D>(deserializer: D) -> Result<Option<crate::diff::Changes>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 impl Report {

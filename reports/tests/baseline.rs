@@ -373,6 +373,13 @@ fn a_json_report_is_a_baseline_and_round_trips_with_changes() {
     next.attach_baseline(&back).unwrap();
     assert!(next.changes.as_ref().unwrap().is_empty());
     assert_eq!(report.schema_version, SCHEMA_VERSION);
+
+    // Changes written by another version are dropped, not fatal.
+    let mut v = parse(&out);
+    v["changes"] = serde_json::json!({"shape": "of a later version"});
+    let read = parse_baseline(&v.to_string(), None).unwrap();
+    assert_eq!(read.changes, None);
+    assert_eq!(read.credentials, report.credentials);
 }
 
 // ---------------------------------------------------------------- formats

@@ -98,7 +98,7 @@ fn table_long_values_still_fit() {
 
 #[test]
 fn colour_codes_only_when_asked() {
-    for format in [Format::Table, Format::Json, Format::Markdown, Format::Sarif] {
+    for format in Format::ALL {
         let out = render(&sample(), format, &plain());
         assert!(
             !out.contains('\x1b'),
@@ -156,7 +156,7 @@ fn hostile_values_cannot_drive_the_terminal() {
     let mut report = sample();
     report.credentials[0].identity = "evil\x1b[2J\x1b]0;pwned\x07\nforged row".to_string();
     report.credentials[0].findings[0].message = "\x1b[31mred\u{202e}reversed".to_string();
-    for format in [Format::Table, Format::Markdown] {
+    for format in [Format::Table, Format::Markdown, Format::Html] {
         let out = render(&report, format, &plain());
         assert!(!out.contains('\x1b'), "{format} let ESC through:\n{out}");
         assert!(!out.contains('\x07'), "{format} let BEL through");
