@@ -457,4 +457,119 @@ mod tests {
             c.log
         );
     }
+
+    /// A minimal IAM query-protocol server: answers every request with
+    /// `answer(body)` (keep-alive, one request after another).
+    async fn fake_iam(answer: fn(&str) -> String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while buf.len() < end + 4 + len {
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        let body =
+                            String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string();
+                        buf.drain(..end + 4 + len);
+                        let xml = answer(&body);
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}",
+                            xml.len()
+                        );
+                        if socket.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    fn gaad_page(user: &str, marker: Option<&str>) -> String {
+        let more = match marker {
+            Some(m) => format!("<IsTruncated>true</IsTruncated><Marker>{m}</Marker>"),
+            None => "<IsTruncated>false</IsTruncated>".into(),
+        };
+        format!(
+            "<GetAccountAuthorizationDetailsResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+             <GetAccountAuthorizationDetailsResult><UserDetailList><member><Path>/</Path>\
+             <UserName>{user}</UserName><UserId>AIDA{user}</UserId>\
+             <Arn>arn:aws:iam::123456789012:user/{user}</Arn>\
+             <CreateDate>2024-01-02T03:04:05Z</CreateDate></member></UserDetailList>\
+             <GroupDetailList/><RoleDetailList/><Policies/>{more}\
+             </GetAccountAuthorizationDetailsResult>\
+             <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+             </GetAccountAuthorizationDetailsResponse>"
+        )
+    }
+
+    #[tokio::test]
+    async fn gaad_pages_are_merged_into_one_document() {
+        let url = fake_iam(|body| {
+            if body.contains("Marker=page2") {
+                gaad_page("bob", None)
+            } else {
+                gaad_page("alice", Some("page2"))
+            }
+        })
+        .await;
+        let c = clients(&url).await;
+        let merged = read_gaad(&c.iam, 10).await.expect("two pages");
+        assert_eq!(merged.counts(), (2, 0, 0, 0));
+        let text = serde_json::to_string(&merged.into_value()).expect("json");
+        let gaad = crate::Gaad::from_json(&text).expect("loads");
+        let names: Vec<&str> = gaad.users.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["alice", "bob"]);
+        assert_eq!(
+            c.log.operations(),
+            [
+                "iam:GetAccountAuthorizationDetails",
+                "iam:GetAccountAuthorizationDetails"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_repeated_marker_or_endless_pages_stop() {
+        let url = fake_iam(|_| gaad_page("alice", Some("again"))).await;
+        let c = clients(&url).await;
+        let err = read_gaad(&c.iam, 10).await.expect_err("loops");
+        assert!(matches!(err, LiveError::Pagination { .. }), "{err}");
+        assert_eq!(c.log.len(), 2);
+
+        let url = fake_iam(|body| {
+            // A fresh marker every time: only max_pages stops it.
+            let n = body.matches("Marker=").count();
+            gaad_page("alice", Some(if n == 0 { "a" } else { "b" }))
+        })
+        .await;
+        let c = clients(&url).await;
+        let err = read_gaad(&c.iam, 1).await.expect_err("bounded");
+        assert!(matches!(err, LiveError::Pagination { .. }), "{err}");
+        assert_eq!(c.log.len(), 1);
+    }
 }
