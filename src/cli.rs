@@ -84,6 +84,16 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub github_export: Vec<PathBuf>,
 
+    /// Audit the AWS account of the standard AWS credential chain, live and
+    /// read-only (AWS_PROFILE, AWS_ACCESS_KEY_ID..., AWS_REGION, AWS_ENDPOINT_URL).
+    #[arg(long)]
+    pub aws: bool,
+
+    /// The JSON of `aws iam get-account-authorization-details` (all pages
+    /// merged, or the first page): audit reads it; collect writes it. Repeatable for audit.
+    #[arg(long, value_name = "FILE")]
+    pub aws_gaad: Vec<PathBuf>,
+
     /// Do not read tokens from the environment (only from PATH and exports).
     #[arg(long)]
     pub no_env: bool,
@@ -110,9 +120,14 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit with status 1 when any credential rates SEVERITY or worse.
+    /// Exit with status 1 when any credential rates SEVERITY or worse (with
+    /// --baseline: when anything NEW since the baseline does).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+
+    /// A JSON report of an earlier run: the report says what changed since.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Largest file the workspace scan reads, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
@@ -193,6 +208,8 @@ pub enum FormatArg {
     Json,
     Markdown,
     Sarif,
+    /// One self-contained HTML file (audit only).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,6 +9,9 @@ use crate::settings::EnvToken;
 
 #[derive(Debug, Clone)]
 pub struct Credential {
+    /// Stable across runs and revealing nothing of the secret:
+    /// `PROVIDER:FINGERPRINT` for tokens, the ARN for an IAM principal.
+    pub id: String,
     pub provider: Provider,
     /// What discovery or the variable name suggests, e.g. `railway-project-token`.
     pub kind_hint: String,
@@ -20,14 +23,37 @@ pub struct Credential {
     pub source: String,
     /// The variable or key that held it (`RAILWAY_TOKEN`), when known.
     pub name: Option<String>,
+    /// For an AWS secret access key: its access key id (not a secret).
+    pub key_id: Option<String>,
     /// Every other place.
     pub also_at: Vec<String>,
 }
 
 impl Credential {
-    /// Stable across runs for the same secret, and reveals nothing of it.
     pub fn id(&self) -> String {
-        format!("{}:{}", self.provider, self.fingerprint)
+        self.id.clone()
+    }
+
+    /// A credential known only by its fingerprint (from an export).
+    pub fn known(
+        provider: Provider,
+        fingerprint: &str,
+        kind_hint: String,
+        redacted: String,
+        source: String,
+    ) -> Self {
+        Credential {
+            id: format!("{provider}:{fingerprint}"),
+            provider,
+            kind_hint,
+            secret: None,
+            fingerprint: fingerprint.to_string(),
+            redacted,
+            source,
+            name: None,
+            key_id: None,
+            also_at: Vec::new(),
+        }
     }
 
     fn from_secret(
@@ -37,14 +63,17 @@ impl Credential {
         source: String,
         name: Option<String>,
     ) -> Self {
+        let fingerprint = secret.fingerprint();
         Credential {
+            id: format!("{provider}:{fingerprint}"),
             provider,
             kind_hint,
-            fingerprint: secret.fingerprint(),
+            fingerprint,
             redacted: secret.redacted(),
             secret: Some(secret),
             source,
             name,
+            key_id: None,
             also_at: Vec::new(),
         }
     }
@@ -71,7 +100,12 @@ pub fn gather(env_tokens: &[EnvToken], found: Vec<Found>) -> Vec<Credential> {
     });
     let from_files = found.into_iter().map(|f| {
         let source = f.location.to_string();
-        Credential::from_secret(f.provider, f.kind, f.secret, source, f.name)
+        let mut credential = Credential::from_secret(f.provider, f.kind, f.secret, source, f.name);
+        if let Some(key_id) = f.key_id {
+            credential.redacted = format!("{key_id} / {}", credential.redacted);
+            credential.key_id = Some(key_id);
+        }
+        credential
     });
     for candidate in from_env.chain(from_files) {
         match credentials

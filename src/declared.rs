@@ -240,16 +240,15 @@ mod tests {
     }
 
     fn credential() -> Credential {
-        Credential {
-            provider: Provider::Railway,
-            kind_hint: "railway-token".into(),
-            secret: None,
-            fingerprint: "d7f7b796bea0e819".into(),
-            redacted: "****5e31".into(),
-            source: "ws/scripts/custom-domains.sh:5".into(),
-            name: Some("RAILWAY_API_TOKEN".into()),
-            also_at: vec![],
-        }
+        let mut credential = Credential::known(
+            Provider::Railway,
+            "d7f7b796bea0e819",
+            "railway-token".into(),
+            "****5e31".into(),
+            "ws/scripts/custom-domains.sh:5".into(),
+        );
+        credential.name = Some("RAILWAY_API_TOKEN".into());
+        credential
     }
 
     fn config(text: &str) -> Config {

@@ -67,7 +67,15 @@ fn audit_command(args: AuditArgs) -> Result<u8> {
         fail_on: args.fail_on.map(settings::severity),
         progress: true,
     };
-    let outcome = audit::audit(&settings);
+    // Read the baseline before any work: a wrong file fails fast.
+    let baseline = match &args.baseline {
+        Some(path) => Some(blastradius_report::load_baseline(path)?),
+        None => None,
+    };
+    let mut outcome = audit::audit(&settings);
+    if let Some(baseline) = &baseline {
+        outcome.report.attach_baseline(baseline)?;
+    }
     let options = RenderOptions {
         color: settings.output.color,
         width: None,
@@ -90,7 +98,9 @@ fn audit_command(args: AuditArgs) -> Result<u8> {
 
 fn checklist_command(args: ChecklistArgs) -> Result<u8> {
     let format = match args.format {
-        FormatArg::Sarif => bail!("`checklist` writes table, markdown or json, not sarif"),
+        FormatArg::Sarif | FormatArg::Html => {
+            bail!("`checklist` writes table, markdown or json")
+        }
         other => settings::format(other),
     };
     let mut sources = settings::sources(Some(args.path), &args.sources, args.max_file_size, &env)?;
@@ -125,14 +135,18 @@ fn checklist_command(args: ChecklistArgs) -> Result<u8> {
 }
 
 /// What `--fail-on` compares: the worst rating not covered by an accepted
-/// (and unexpired) risk.
+/// (and unexpired) risk; with a baseline, only what is new since it counts.
 fn gating_severity(report: &blastradius_report::Report) -> blastradius_report::Severity {
-    report
+    let unaccepted = report
         .credentials
         .iter()
         .map(|c| c.unaccepted_severity())
         .max()
-        .unwrap_or(blastradius_report::Severity::None)
+        .unwrap_or(blastradius_report::Severity::None);
+    match report.changes {
+        Some(_) => unaccepted.min(report.gate_severity()),
+        None => unaccepted,
+    }
 }
 
 fn scan_command(args: ScanArgs) -> Result<u8> {
@@ -149,6 +163,7 @@ fn scan_command(args: ScanArgs) -> Result<u8> {
         FormatArg::Json => listing::json(&scan),
         FormatArg::Markdown => return Err(settings::SettingsError::ScanFormat("markdown").into()),
         FormatArg::Sarif => return Err(settings::SettingsError::ScanFormat("sarif").into()),
+        FormatArg::Html => return Err(settings::SettingsError::ScanFormat("html").into()),
     };
     write_output(args.output.as_deref(), &text)?;
     note_skipped(&scan.skipped);
@@ -161,13 +176,18 @@ fn collect_command(args: CollectArgs) -> Result<u8> {
     }
     let railway_out = one_output(&args.sources.railway_export, "--railway-export")?;
     let github_out = one_output(&args.sources.github_export, "--github-export")?;
-    if railway_out.is_none() && github_out.is_none() {
-        bail!("name where to write the exports: --railway-export FILE and/or --github-export FILE");
+    let aws_out = one_output(&args.sources.aws_gaad, "--aws-gaad")?;
+    if railway_out.is_none() && github_out.is_none() && aws_out.is_none() {
+        bail!(
+            "name where to write the exports: --railway-export FILE, --github-export FILE \
+             and/or --aws-gaad FILE"
+        );
     }
     // The export flags name where collect writes; nothing is read from them.
     let mut source_args = args.sources.clone();
     source_args.railway_export.clear();
     source_args.github_export.clear();
+    source_args.aws_gaad.clear();
     let sources = settings::sources(args.path, &source_args, args.max_file_size, &env)?;
     let mut errors = Vec::new();
     let (credentials, skipped) = audit::credentials(&sources, &mut errors);
@@ -179,6 +199,17 @@ fn collect_command(args: CollectArgs) -> Result<u8> {
     }
     if let Some(path) = github_out {
         write_collected::<audit::Github>(&path, steps.github.into_tokens())?;
+    }
+    if let Some(path) = aws_out {
+        // The account of the standard AWS chain, in AWS's own GAAD shape.
+        let gaad = audit::collect_gaad_json().map_err(|e| anyhow::anyhow!("AWS: {e}"))?;
+        std::fs::write(&path, gaad)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        eprintln!(
+            "wrote the AWS account's authorization details to {}; audit it with `blastradius audit --aws-gaad {}`",
+            path.display(),
+            path.display()
+        );
     }
     report_errors(&errors);
     Ok(if errors.is_empty() { 0 } else { EXIT_ERROR })

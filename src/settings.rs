@@ -56,6 +56,15 @@ pub struct Sources {
     pub no_env: bool,
     pub railway: ProviderSettings,
     pub github: ProviderSettings,
+    pub aws: AwsSettings,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    /// `--aws-gaad` files.
+    pub gaad: Vec<PathBuf>,
+    /// `--aws`: collect the chain's account live.
+    pub live: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +156,10 @@ pub fn sources(
             api_url: github_api_url,
             exports: args.github_export.clone(),
         },
+        aws: AwsSettings {
+            gaad: args.aws_gaad.clone(),
+            live: args.aws,
+        },
     })
 }
 
@@ -199,6 +212,7 @@ pub fn format(arg: FormatArg) -> Format {
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Html => Format::Html,
     }
 }
 

@@ -79,16 +79,13 @@ impl<A: Adapter> Step<A> {
                 .iter()
                 .any(|c| c.provider == A::PROVIDER && c.fingerprint == A::fingerprint(token));
             if !known {
-                credentials.push(Credential {
-                    provider: A::PROVIDER,
-                    kind_hint: A::kind(token),
-                    secret: None,
-                    fingerprint: A::fingerprint(token).to_string(),
-                    redacted: A::redacted(token).to_string(),
-                    source: A::source(token).to_string(),
-                    name: None,
-                    also_at: Vec::new(),
-                });
+                credentials.push(Credential::known(
+                    A::PROVIDER,
+                    A::fingerprint(token),
+                    A::kind(token),
+                    A::redacted(token).to_string(),
+                    A::source(token).to_string(),
+                ));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! become errors beside the report; the others are still audited.
 
 mod adapter;
+mod aws;
 mod github;
 mod railway;
 
@@ -18,6 +19,7 @@ use crate::rating::{CredentialMeta, Rater};
 use crate::settings::{AuditSettings, Sources};
 
 pub use adapter::{write_export, Adapter, Step};
+pub use aws::collect_gaad_json;
 pub use github::Github;
 pub use railway::Railway;
 
@@ -52,6 +54,7 @@ pub struct Outcome {
 pub struct Steps {
     pub railway: Step<Railway>,
     pub github: Step<Github>,
+    pub aws: aws::AwsStep,
 }
 
 impl Steps {
@@ -59,6 +62,7 @@ impl Steps {
         Steps {
             railway: Step::from_exports(&sources.railway.exports, errors),
             github: Step::from_exports(&sources.github.exports, errors),
+            aws: aws::AwsStep::default(),
         }
     }
 
@@ -94,12 +98,10 @@ impl Steps {
                 self.github.assess(credential, errors),
                 adapter::missing_reason::<Github>(offline),
             ),
-            Provider::Aws => (
-                None,
-                "the AWS adapter does not audit access keys found in files yet: the key is \
-                 listed, not audited (audit an account with --aws-gaad)"
-                    .to_string(),
-            ),
+            Provider::Aws => match self.aws.assess_key(credential, offline) {
+                Ok(assessment) => (Some(assessment), String::new()),
+                Err(reason) => (None, reason),
+            },
         };
         assessment.unwrap_or_else(|| not_audited(credential, reason))
     }
@@ -132,6 +134,13 @@ pub fn audit(settings: &AuditSettings) -> Outcome {
     let mut errors = Vec::new();
     let progress = Progress::new(settings.progress);
     let mut steps = Steps::from_exports(&settings.sources, &mut errors);
+    progress.message("reading AWS accounts");
+    steps.aws = aws::AwsStep::load(
+        &settings.sources.aws,
+        settings.offline,
+        &settings.config,
+        &mut errors,
+    );
     progress.message("scanning for credentials");
     let (mut credentials, skipped) = credentials(&settings.sources, &mut errors);
     steps.add_export_only(&mut credentials);
@@ -145,12 +154,19 @@ pub fn audit(settings: &AuditSettings) -> Outcome {
         settings.sources.workspace.as_deref(),
         today,
     );
-    let reports = credentials
-        .iter()
+    let mut assessed: Vec<(Credential, Assessment)> = credentials
+        .into_iter()
         .map(|credential| {
-            let assessment = steps.assess(credential, settings.offline, &mut errors);
-            let mut report = rated(&rater, credential, assessment);
-            declared.apply(credential, &mut report);
+            let assessment = steps.assess(&credential, settings.offline, &mut errors);
+            (credential, assessment)
+        })
+        .collect();
+    assessed.extend(steps.aws.principals());
+    let reports = assessed
+        .into_iter()
+        .map(|(credential, assessment)| {
+            let mut report = rated(&rater, &credential, assessment);
+            declared.apply(&credential, &mut report);
             report
         })
         .collect();

@@ -2,9 +2,14 @@
 //! per command or concern, snapshots with insta.
 
 mod audit_offline;
+mod aws_gaad;
 mod aws_simulate;
+mod baseline;
 mod checklist;
 mod errors;
+mod github_fixture;
+#[cfg(feature = "live")]
+mod github_live;
 mod github_offline;
 #[cfg(feature = "live")]
 mod railway_live;

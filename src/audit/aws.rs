@@ -1,0 +1,317 @@
+//! The AWS step: accounts (GAAD files, or collected live with `--aws`),
+//! every IAM principal rated as a credential of its own, and access keys
+//! found in files resolved to the principal they act as.
+
+use std::path::Path;
+
+use blastradius_aws::account::{
+    assess_account, AccountAssessment, AccountOptions, PrincipalAssessment,
+};
+use blastradius_aws::{parse_policy, Gaad, Policy};
+use blastradius_report::{Assessment, Finding, Provider, Severity};
+
+use super::RunError;
+use crate::config::Config;
+use crate::credentials::Credential;
+use crate::settings::AwsSettings;
+
+/// One account's principals, assessed.
+pub struct Account {
+    /// Where the data came from: the GAAD file, or `live (as ARN)`.
+    pub origin: String,
+    pub assessed: AccountAssessment,
+}
+
+#[derive(Default)]
+pub struct AwsStep {
+    accounts: Vec<Account>,
+}
+
+impl AwsStep {
+    pub fn load(
+        settings: &AwsSettings,
+        offline: bool,
+        config: &Config,
+        errors: &mut Vec<RunError>,
+    ) -> Self {
+        let mut accounts = Vec::new();
+        let options = |scps: Vec<Vec<Policy>>| AccountOptions {
+            environments: config
+                .environments
+                .aws_accounts
+                .clone()
+                .into_iter()
+                .collect(),
+            scps,
+            ..AccountOptions::default()
+        };
+        for path in &settings.gaad {
+            match load_gaad(path) {
+                Ok(gaad) => accounts.push(Account {
+                    origin: path.display().to_string(),
+                    assessed: assess_account(&gaad, &options(Vec::new())),
+                }),
+                Err(message) => errors.push(RunError::Export {
+                    provider: "AWS",
+                    path: path.display().to_string(),
+                    message,
+                }),
+            }
+        }
+        if settings.live && !offline {
+            match live::collect_account() {
+                Ok(collected) => {
+                    let mut assessed = assess_account(&collected.gaad, &options(collected.scps));
+                    for p in &mut assessed.principals {
+                        p.assessment
+                            .findings
+                            .extend(collected.notes.iter().map(|n| {
+                                Finding::new("aws.collection-note", Severity::Low, n.clone())
+                            }));
+                    }
+                    accounts.push(Account {
+                        origin: collected.origin,
+                        assessed,
+                    });
+                }
+                Err(message) => errors.push(RunError::Collect {
+                    provider: "AWS",
+                    redacted: "(the standard AWS credential chain)".to_string(),
+                    origin: "--aws".to_string(),
+                    message,
+                }),
+            }
+        }
+        AwsStep { accounts }
+    }
+
+    /// Every principal of every account, as a credential of the run.
+    pub fn principals(&self) -> Vec<(Credential, Assessment)> {
+        let mut out = Vec::new();
+        for account in &self.accounts {
+            for p in &account.assessed.principals {
+                let mut assessment = p.assessment.clone();
+                assessment
+                    .findings
+                    .extend(account.assessed.findings.iter().cloned());
+                out.push((principal_credential(p, &account.origin), assessment));
+            }
+        }
+        out
+    }
+
+    /// The blast radius of a found access key: the principal it acts as.
+    pub fn assess_key(&self, credential: &Credential, offline: bool) -> Result<Assessment, String> {
+        if offline {
+            return Err("--offline was given: the key's principal cannot be looked up (sts:GetCallerIdentity)".to_string());
+        }
+        let (Some(key_id), Some(secret)) = (&credential.key_id, &credential.secret) else {
+            return Err("an access key id without its secret cannot be resolved".to_string());
+        };
+        let arn = live::caller_arn(key_id, secret)?;
+        if let Some(found) = self.principal(&arn) {
+            return Ok(key_assessment(found, &arn));
+        }
+        // Not in the accounts given: read the account with the key itself.
+        let collected = live::collect_account_with_key(key_id, secret).map_err(|e| {
+            format!("the key acts as {arn}, whose account data is not readable with it ({e}): give --aws-gaad FILE or --aws")
+        })?;
+        let assessed = assess_account(
+            &collected.gaad,
+            &AccountOptions {
+                scps: collected.scps,
+                ..AccountOptions::default()
+            },
+        );
+        let step = AwsStep {
+            accounts: vec![Account {
+                origin: collected.origin,
+                assessed,
+            }],
+        };
+        step.principal(&arn)
+            .map(|p| key_assessment(p, &arn))
+            .ok_or_else(|| {
+                format!("the key acts as {arn}, which its own account data does not list")
+            })
+    }
+
+    /// A principal by ARN; an assumed-role session ARN
+    /// (`arn:aws:sts::1:assumed-role/NAME/session`) finds its role by name.
+    fn principal(&self, arn: &str) -> Option<&PrincipalAssessment> {
+        let all = || {
+            self.accounts
+                .iter()
+                .flat_map(|a| a.assessed.principals.iter())
+        };
+        if let Some(p) = all().find(|p| p.arn == arn) {
+            return Some(p);
+        }
+        let rest = arn.strip_prefix("arn:aws:sts::")?;
+        let (account, session) = rest.split_once(":assumed-role/")?;
+        let role = session.split('/').next()?;
+        all().find(|p| {
+            p.kind == "aws-iam-role"
+                && p.arn.starts_with(&format!("arn:aws:iam::{account}:role/"))
+                && p.arn.rsplit('/').next() == Some(role)
+        })
+    }
+}
+
+fn load_gaad(path: &Path) -> Result<Gaad, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    Gaad::from_json(&text).map_err(|e| e.to_string())
+}
+
+fn principal_credential(p: &PrincipalAssessment, origin: &str) -> Credential {
+    let mut credential = Credential::known(
+        Provider::Aws,
+        &p.arn,
+        p.kind.clone(),
+        "n/a".to_string(),
+        origin.to_string(),
+    );
+    // The ARN is the stable id of a principal.
+    credential.id = p.arn.clone();
+    credential
+}
+
+fn key_assessment(principal: &PrincipalAssessment, caller_arn: &str) -> Assessment {
+    let mut assessment = principal.assessment.clone();
+    assessment.kind = "aws-access-key".to_string();
+    assessment.identity = caller_arn.to_string();
+    for reach in &mut assessment.reach {
+        reach
+            .via
+            .insert(0, format!("access key of {}", principal.arn));
+    }
+    assessment
+}
+
+pub fn parse_org_policies(levels: Vec<Vec<String>>) -> Result<Vec<Vec<Policy>>, String> {
+    levels
+        .into_iter()
+        .enumerate()
+        .map(|(level, docs)| {
+            docs.into_iter()
+                .enumerate()
+                .map(|(i, doc)| {
+                    let value: serde_json::Value = serde_json::from_str(&doc)
+                        .map_err(|e| format!("scps[{level}][{i}]: {e}"))?;
+                    parse_policy(&value, &format!("scps[{level}][{i}]")).map_err(|e| e.to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(feature = "live")]
+mod live {
+    use blastradius_aws::live::{self as aws_live, CollectedAccount, LiveConfig};
+    use blastradius_aws::{Gaad, Policy};
+    use blastradius_report::Secret;
+
+    pub struct Collected {
+        pub origin: String,
+        pub gaad: Gaad,
+        pub scps: Vec<Vec<Policy>>,
+        pub notes: Vec<String>,
+    }
+
+    fn runtime() -> Result<tokio::runtime::Runtime, String> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))
+    }
+
+    fn into_collected(account: CollectedAccount) -> Result<Collected, String> {
+        let gaad = Gaad::from_json(&account.gaad_json).map_err(|e| e.to_string())?;
+        let mut notes = account.notes;
+        let scps = match account.scps {
+            Some(levels) => super::parse_org_policies(levels)?,
+            None => {
+                notes.push("SCPs not readable: organisation policies were not applied, the reach may be smaller".to_string());
+                Vec::new()
+            }
+        };
+        Ok(Collected {
+            origin: format!(
+                "aws account {} (live, as {})",
+                account.account_id, account.caller_arn
+            ),
+            gaad,
+            scps,
+            notes,
+        })
+    }
+
+    pub fn collect_account() -> Result<Collected, String> {
+        let account = runtime()?
+            .block_on(aws_live::collect_gaad(&LiveConfig::default()))
+            .map_err(|e| e.to_string())?;
+        into_collected(account)
+    }
+
+    /// The raw GAAD JSON of a live collection, for `collect --aws-gaad`.
+    pub fn collect_gaad_json() -> Result<String, String> {
+        let account = runtime()?
+            .block_on(aws_live::collect_gaad(&LiveConfig::default()))
+            .map_err(|e| e.to_string())?;
+        Ok(account.gaad_json)
+    }
+
+    pub fn caller_arn(key_id: &str, secret: &Secret) -> Result<String, String> {
+        runtime()?
+            .block_on(aws_live::caller_identity(
+                key_id,
+                secret,
+                None,
+                &LiveConfig::default(),
+            ))
+            .map(|id| id.arn)
+            .map_err(|e| format!("sts:GetCallerIdentity failed: {e}"))
+    }
+
+    pub fn collect_account_with_key(key_id: &str, secret: &Secret) -> Result<Collected, String> {
+        let account = runtime()?
+            .block_on(aws_live::collect_gaad_with_key(
+                key_id,
+                secret,
+                None,
+                &LiveConfig::default(),
+            ))
+            .map_err(|e| e.to_string())?;
+        into_collected(account)
+    }
+}
+
+#[cfg(not(feature = "live"))]
+mod live {
+    use blastradius_aws::{Gaad, Policy};
+    use blastradius_report::Secret;
+
+    pub struct Collected {
+        pub origin: String,
+        pub gaad: Gaad,
+        pub scps: Vec<Vec<Policy>>,
+        pub notes: Vec<String>,
+    }
+
+    const NO_LIVE: &str = "this build has no live collection (cargo feature `live`)";
+
+    pub fn collect_account() -> Result<Collected, String> {
+        Err(NO_LIVE.to_string())
+    }
+    pub fn collect_gaad_json() -> Result<String, String> {
+        Err(NO_LIVE.to_string())
+    }
+    pub fn caller_arn(_: &str, _: &Secret) -> Result<String, String> {
+        Err(NO_LIVE.to_string())
+    }
+    pub fn collect_account_with_key(_: &str, _: &Secret) -> Result<Collected, String> {
+        Err(NO_LIVE.to_string())
+    }
+}
+
+pub use live::collect_gaad_json;
