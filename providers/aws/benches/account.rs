@@ -34,6 +34,15 @@ fn main() {
         let a = assess_account(&gaad, &AccountOptions::default());
         let assess = t.elapsed();
         let reach: usize = a.principals.iter().map(|p| p.assessment.reach.len()).sum();
+        let mut by_cat = std::collections::BTreeMap::new();
+        for p in &a.principals {
+            for r in &p.assessment.reach {
+                *by_cat
+                    .entry((r.category, !r.via.is_empty()))
+                    .or_insert(0usize) += 1;
+            }
+        }
+        println!("  reach entries by (category, through another principal): {by_cat:?}");
         println!(
             "{roles:>6} roles, {:>6.1} MB: serde_json parse {:>8.1} ms | Gaad::from_json {:>8.1} ms | assess {:>8.1} ms ({} principals, {} reach entries) | load+assess = {:.1}x parse",
             text.len() as f64 / 1e6,

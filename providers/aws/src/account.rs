@@ -363,6 +363,7 @@ pub fn assess_account_with(
         .zip(trusts.iter())
         .map(|(n, t)| NodeView {
             arn: &n.arn,
+            sig: n.sig,
             account: &n.account,
             is_user: n.is_user,
             principal: &n.principal,
@@ -393,12 +394,18 @@ pub fn assess_account_with(
         .collect();
 
     let mut principals = Vec::with_capacity(nodes.len());
+    let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
     for (i, n) in nodes.iter().enumerate() {
         let mut reach = own_reach[n.sig].clone();
         // (category, resource, headline) already reached, certainly or
         // under conditions: a longer path to the same harm adds nothing.
         let mut covered: HashSet<(Category, String, String)> = HashSet::new();
         let mut covered_cond: HashSet<(Category, String, String)> = HashSet::new();
+        // Actions held unconditionally on every resource of the account, by
+        // category: an entry on a narrower resource of the same account
+        // whose actions are all among them adds nothing.
+        let every = display_resource("*", &account);
+        let mut everywhere: HashMap<Category, HashSet<String>> = HashMap::new();
         for r in &reach {
             if let Some(a) = r.actions.first() {
                 let k = (r.category, r.resource.clone(), a.clone());
@@ -408,10 +415,64 @@ pub fn assess_account_with(
                     covered.insert(k);
                 }
             }
+            if r.resource == every && !r.conditional {
+                everywhere
+                    .entry(r.category)
+                    .or_default()
+                    .extend(r.actions.iter().cloned());
+            }
         }
         apply_admin(&mut reach, &graph.admin[i], &n.account, options, &[], false);
         let mut node_findings = n.findings.clone();
         let mut partial = n.partial;
+        let base = reach.len();
+        let findings_base = node_findings.len();
+
+        // A principal no trust policy names has the edges of its policies:
+        // what it reaches through others is that of the first principal
+        // with the same policies (minus anything naming itself).
+        if !graph.named[i] {
+            if let Some((extra, extra_findings)) = bfs_cache.get(&n.sig) {
+                let me = n.arn.as_str();
+                reach.extend(
+                    extra
+                        .iter()
+                        .filter(|r| {
+                            let becomes_me = r.via.is_empty() && r.resource == me;
+                            let through_me = r.via.first().is_some_and(|v| v.ends_with(me));
+                            !(becomes_me || through_me)
+                        })
+                        .cloned(),
+                );
+                partial |= !extra_findings.is_empty();
+                node_findings.extend(extra_findings.iter().cloned());
+                principals.push(PrincipalAssessment {
+                    arn: n.arn.clone(),
+                    kind: if n.is_user {
+                        "aws-iam-user"
+                    } else {
+                        "aws-iam-role"
+                    }
+                    .to_string(),
+                    assessment: Assessment {
+                        provider: Provider::Aws,
+                        kind: if n.is_user {
+                            "aws-iam-user"
+                        } else {
+                            "aws-iam-role"
+                        }
+                        .to_string(),
+                        identity: n.arn.clone(),
+                        status: Status::Unknown,
+                        expires_at: None,
+                        reach: dedup_reach(reach),
+                        findings: node_findings,
+                        partial,
+                    },
+                });
+                continue;
+            }
+        }
 
         // Breadth first: the shortest chain to each principal is reported.
         let mut seen: HashSet<usize> = HashSet::from([i]);
@@ -431,8 +492,8 @@ pub fn assess_account_with(
                         "aws.escalation.truncated",
                         Severity::Low,
                         format!(
-                            "more than {} principals are reachable from {}; the rest are not shown",
-                            options.max_reachable, n.arn
+                            "more than {} principals are reachable; the rest are not shown",
+                            options.max_reachable
                         ),
                     ));
                     queue.clear();
@@ -444,7 +505,8 @@ pub fn assess_account_with(
                 let target = &nodes[e.to];
                 // Principals with the same policies reach the same things:
                 // the first chain to them is enough.
-                if seen_sigs.insert(target.sig) {
+                let new_sig = seen_sigs.insert(target.sig);
+                if new_sig {
                     // Through other principals only what rates: destroy,
                     // escalate, secrets and data reads (plain writes and
                     // reads are on the target's own assessment), and only
@@ -458,6 +520,22 @@ pub fn assess_account_with(
                         let cond = r.conditional || c;
                         if covered.contains(&k) || (cond && covered_cond.contains(&k)) {
                             continue;
+                        }
+                        let in_account = r.resource != every
+                            && crate::reach::arn_account(&r.resource)
+                                .is_none_or(|x| x.is_empty() || x.contains('*') || x == account);
+                        if in_account
+                            && everywhere
+                                .get(&r.category)
+                                .is_some_and(|set| r.actions.iter().all(|x| set.contains(x)))
+                        {
+                            continue;
+                        }
+                        if r.resource == every && !cond {
+                            everywhere
+                                .entry(r.category)
+                                .or_default()
+                                .extend(r.actions.iter().cloned());
                         }
                         if cond {
                             covered_cond.insert(k);
@@ -476,8 +554,9 @@ pub fn assess_account_with(
                     c,
                 );
                 // Becoming a principal is itself an escalation; listed for
-                // the first hop only (deeper hops show in `via`).
-                if via.is_empty() {
+                // the first hop only (deeper hops show in `via`), and once
+                // per distinct set of policies (the rest reach the same).
+                if via.is_empty() && (new_sig || !graph.admin[e.to].is_empty()) {
                     reach.push(Reach {
                         actions: vec![e
                             .hop
@@ -501,6 +580,15 @@ pub fn assess_account_with(
                 }
                 queue.push_back((e.to, hops, c));
             }
+        }
+        if !graph.named[i] {
+            bfs_cache.insert(
+                n.sig,
+                (
+                    reach[base..].to_vec(),
+                    node_findings[findings_base..].to_vec(),
+                ),
+            );
         }
 
         principals.push(PrincipalAssessment {

@@ -25,6 +25,9 @@ use crate::reach::{evidence_of, GrantIndex};
 /// What the graph needs to know about one principal.
 pub struct NodeView<'a> {
     pub arn: &'a str,
+    /// Index of its distinct policy combination: principals with the same
+    /// one share the edges that do not name them.
+    pub sig: usize,
     pub account: &'a str,
     pub is_user: bool,
     pub principal: &'a Principal,
@@ -61,6 +64,9 @@ pub struct AdminPath {
 pub struct Graph {
     pub edges: Vec<Vec<Edge>>,
     pub admin: Vec<Vec<AdminPath>>,
+    /// Some trust policy names this principal's ARN: its edges are its own,
+    /// not those of every principal with the same policies.
+    pub named: Vec<bool>,
 }
 
 fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<(bool, String)> {
@@ -167,7 +173,9 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
     let mut graph = Graph {
         edges: vec![Vec::new(); nodes.len()],
         admin: vec![Vec::new(); nodes.len()],
+        named: vec![false; nodes.len()],
     };
+    let mut generic_cache: HashMap<(usize, &str), Vec<Edge>> = HashMap::new();
     for (i, n) in nodes.iter().enumerate() {
         let mut edges: Vec<Edge> = Vec::new();
         let mut seen: HashMap<usize, usize> = HashMap::new();
@@ -190,15 +198,9 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
         let mut trust_set = n.set.clone();
         let named = by_arn.get(n.arn).map(Vec::as_slice).unwrap_or(&[]);
         let by_acct = by_account.get(n.account).map(Vec::as_slice).unwrap_or(&[]);
-        for (&t, direct) in named
-            .iter()
-            .map(|t| (t, true))
-            .chain(by_acct.iter().chain(anyone.iter()).map(|t| (t, false)))
-        {
+        // Trusts naming this principal's ARN: specific to it.
+        for &t in named {
             let target = &nodes[t];
-            if !direct && n.grants.covering("sts:AssumeRole", target.arn).is_none() {
-                continue;
-            }
             trust_set.resource = target.trust.cloned();
             if let Some((conditional, evidence)) =
                 check(n, &trust_set, "sts:AssumeRole", target.arn)
@@ -214,107 +216,131 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
                 );
             }
         }
+        graph.named[i] = !named.is_empty();
 
-        // iam:PassRole + a compute service that runs code as the role.
-        if n.grants.has("iam:PassRole") {
-            for rule in &classifier.passrole {
-                let mut rule_conditional = false;
-                let ok = rule
-                    .actions
-                    .iter()
-                    .all(|a| match n.grants.for_action(a).next() {
-                        Some(g) => {
-                            rule_conditional |= g.conditional;
-                            true
-                        }
-                        None => false,
-                    });
-                if !ok {
-                    continue;
-                }
-                let targets = by_service
-                    .get(&rule.service.to_ascii_lowercase())
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
-                for &t in targets {
+        // Everything else depends only on the policies (and the account):
+        // computed once per distinct policy combination.
+        let key = (n.sig, n.account);
+        let generic = match generic_cache.get(&key) {
+            Some(g) => g.clone(),
+            None => {
+                let mut gen: Vec<Edge> = Vec::new();
+                for &t in by_acct.iter().chain(anyone.iter()) {
                     let target = &nodes[t];
-                    if n.grants.covering("iam:PassRole", target.arn).is_none() {
+                    if n.grants.covering("sts:AssumeRole", target.arn).is_none() {
                         continue;
                     }
+                    trust_set.resource = target.trust.cloned();
                     if let Some((conditional, evidence)) =
-                        check(n, n.set, "iam:PassRole", target.arn)
+                        check(n, &trust_set, "sts:AssumeRole", target.arn)
                     {
-                        push(
-                            &mut edges,
-                            Edge {
-                                to: t,
-                                hop: format!(
-                                    "iam:PassRole + {} -> {}",
-                                    rule.actions.join(" + "),
-                                    target.arn
-                                ),
-                                conditional: conditional || rule_conditional,
-                                evidence,
-                            },
-                        );
+                        gen.push(Edge {
+                            to: t,
+                            hop: format!("sts:AssumeRole -> {}", target.arn),
+                            conditional,
+                            evidence,
+                        });
                     }
                 }
-            }
-        }
 
-        // New credentials for a user.
-        for action in [
-            "iam:CreateAccessKey",
-            "iam:CreateLoginProfile",
-            "iam:UpdateLoginProfile",
-        ] {
-            if !n.grants.has(action) {
-                continue;
-            }
-            for &u in &users {
-                let target = &nodes[u];
-                if u == i || n.grants.covering(action, target.arn).is_none() {
-                    continue;
+                // iam:PassRole + a compute service that runs code as the role.
+                if n.grants.has("iam:PassRole") {
+                    for rule in &classifier.passrole {
+                        let mut rule_conditional = false;
+                        let ok = rule
+                            .actions
+                            .iter()
+                            .all(|a| match n.grants.for_action(a).next() {
+                                Some(g) => {
+                                    rule_conditional |= g.conditional;
+                                    true
+                                }
+                                None => false,
+                            });
+                        if !ok {
+                            continue;
+                        }
+                        let targets = by_service
+                            .get(&rule.service.to_ascii_lowercase())
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[]);
+                        for &t in targets {
+                            let target = &nodes[t];
+                            if n.grants.covering("iam:PassRole", target.arn).is_none() {
+                                continue;
+                            }
+                            if let Some((conditional, evidence)) =
+                                check(n, n.set, "iam:PassRole", target.arn)
+                            {
+                                gen.push(Edge {
+                                    to: t,
+                                    hop: format!(
+                                        "iam:PassRole + {} -> {}",
+                                        rule.actions.join(" + "),
+                                        target.arn
+                                    ),
+                                    conditional: conditional || rule_conditional,
+                                    evidence,
+                                });
+                            }
+                        }
+                    }
                 }
-                if let Some((conditional, evidence)) = check(n, n.set, action, target.arn) {
-                    push(
-                        &mut edges,
-                        Edge {
-                            to: u,
-                            hop: format!("{action} -> {}", target.arn),
-                            conditional,
-                            evidence,
-                        },
-                    );
-                }
-            }
-        }
 
-        // Rewrite a role's trust policy to trust oneself.
-        if n.grants.has("iam:UpdateAssumeRolePolicy") {
-            for &r in &roles {
-                let target = &nodes[r];
-                if r == i
-                    || n.grants
-                        .covering("iam:UpdateAssumeRolePolicy", target.arn)
-                        .is_none()
-                {
-                    continue;
+                // New credentials for a user.
+                for action in [
+                    "iam:CreateAccessKey",
+                    "iam:CreateLoginProfile",
+                    "iam:UpdateLoginProfile",
+                ] {
+                    if !n.grants.has(action) {
+                        continue;
+                    }
+                    for &u in &users {
+                        let target = &nodes[u];
+                        if n.grants.covering(action, target.arn).is_none() {
+                            continue;
+                        }
+                        if let Some((conditional, evidence)) = check(n, n.set, action, target.arn) {
+                            gen.push(Edge {
+                                to: u,
+                                hop: format!("{action} -> {}", target.arn),
+                                conditional,
+                                evidence,
+                            });
+                        }
+                    }
                 }
-                if let Some((conditional, evidence)) =
-                    check(n, n.set, "iam:UpdateAssumeRolePolicy", target.arn)
-                {
-                    push(
-                        &mut edges,
-                        Edge {
-                            to: r,
-                            hop: format!("iam:UpdateAssumeRolePolicy -> {}", target.arn),
-                            conditional,
-                            evidence,
-                        },
-                    );
+
+                // Rewrite a role's trust policy to trust oneself.
+                if n.grants.has("iam:UpdateAssumeRolePolicy") {
+                    for &r in &roles {
+                        let target = &nodes[r];
+                        if r == i
+                            || n.grants
+                                .covering("iam:UpdateAssumeRolePolicy", target.arn)
+                                .is_none()
+                        {
+                            continue;
+                        }
+                        if let Some((conditional, evidence)) =
+                            check(n, n.set, "iam:UpdateAssumeRolePolicy", target.arn)
+                        {
+                            gen.push(Edge {
+                                to: r,
+                                hop: format!("iam:UpdateAssumeRolePolicy -> {}", target.arn),
+                                conditional,
+                                evidence,
+                            });
+                        }
+                    }
                 }
+                generic_cache.insert(key, gen.clone());
+                gen
             }
+        };
+        for e in generic {
+            push(&mut edges, e);
         }
         graph.edges[i] = edges;
         graph.admin[i] = admin_paths(n);

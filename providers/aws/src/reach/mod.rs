@@ -136,7 +136,8 @@ pub fn candidates(
     out
 }
 
-fn arn_account(arn: &str) -> Option<&str> {
+/// The account field of an ARN (`None` when it is not an ARN).
+pub fn arn_account(arn: &str) -> Option<&str> {
     let mut it = arn.splitn(6, ':');
     let (Some("arn"), Some(_), Some(_), Some(_), Some(acct)) =
         (it.next(), it.next(), it.next(), it.next(), it.next())
