@@ -397,31 +397,6 @@ pub fn assess_account_with(
     let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
     for (i, n) in nodes.iter().enumerate() {
         let mut reach = own_reach[n.sig].clone();
-        // (category, resource, headline) already reached, certainly or
-        // under conditions: a longer path to the same harm adds nothing.
-        let mut covered: HashSet<(Category, String, String)> = HashSet::new();
-        let mut covered_cond: HashSet<(Category, String, String)> = HashSet::new();
-        // Actions held unconditionally on every resource of the account, by
-        // category: an entry on a narrower resource of the same account
-        // whose actions are all among them adds nothing.
-        let every = display_resource("*", &account);
-        let mut everywhere: HashMap<Category, HashSet<String>> = HashMap::new();
-        for r in &reach {
-            if let Some(a) = r.actions.first() {
-                let k = (r.category, r.resource.clone(), a.clone());
-                if r.conditional {
-                    covered_cond.insert(k);
-                } else {
-                    covered.insert(k);
-                }
-            }
-            if r.resource == every && !r.conditional {
-                everywhere
-                    .entry(r.category)
-                    .or_default()
-                    .extend(r.actions.iter().cloned());
-            }
-        }
         apply_admin(&mut reach, &graph.admin[i], &n.account, options, &[], false);
         let mut node_findings = n.findings.clone();
         let mut partial = n.partial;
@@ -474,6 +449,31 @@ pub fn assess_account_with(
             }
         }
 
+        // (category, resource, headline) already reached, certainly or
+        // under conditions: a longer path to the same harm adds nothing.
+        let mut covered: HashSet<(Category, String, String)> = HashSet::new();
+        let mut covered_cond: HashSet<(Category, String, String)> = HashSet::new();
+        // Actions held unconditionally on every resource of the account, by
+        // category: an entry on a narrower resource of the same account
+        // whose actions are all among them adds nothing.
+        let every = display_resource("*", &account);
+        let mut everywhere: HashMap<Category, HashSet<String>> = HashMap::new();
+        for r in &reach {
+            if let Some(a) = r.actions.first() {
+                let k = (r.category, r.resource.clone(), a.clone());
+                if r.conditional {
+                    covered_cond.insert(k);
+                } else {
+                    covered.insert(k);
+                }
+            }
+            if r.resource == every && !r.conditional {
+                everywhere
+                    .entry(r.category)
+                    .or_default()
+                    .extend(r.actions.iter().cloned());
+            }
+        }
         // Breadth first: the shortest chain to each principal is reported.
         let mut seen: HashSet<usize> = HashSet::from([i]);
         let mut seen_sigs: HashSet<usize> = HashSet::from([n.sig]);

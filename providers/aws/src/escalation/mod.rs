@@ -195,16 +195,16 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
         };
 
         // sts:AssumeRole.
-        let mut trust_set = n.set.clone();
+        // Cloned only when a trust policy is to be checked.
+        let mut trust_set: Option<PolicySet> = None;
         let named = by_arn.get(n.arn).map(Vec::as_slice).unwrap_or(&[]);
         let by_acct = by_account.get(n.account).map(Vec::as_slice).unwrap_or(&[]);
         // Trusts naming this principal's ARN: specific to it.
         for &t in named {
             let target = &nodes[t];
-            trust_set.resource = target.trust.cloned();
-            if let Some((conditional, evidence)) =
-                check(n, &trust_set, "sts:AssumeRole", target.arn)
-            {
+            let ts = trust_set.get_or_insert_with(|| n.set.clone());
+            ts.resource = target.trust.cloned();
+            if let Some((conditional, evidence)) = check(n, ts, "sts:AssumeRole", target.arn) {
                 push(
                     &mut edges,
                     Edge {
@@ -230,9 +230,10 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
                     if n.grants.covering("sts:AssumeRole", target.arn).is_none() {
                         continue;
                     }
-                    trust_set.resource = target.trust.cloned();
+                    let ts = trust_set.get_or_insert_with(|| n.set.clone());
+                    ts.resource = target.trust.cloned();
                     if let Some((conditional, evidence)) =
-                        check(n, &trust_set, "sts:AssumeRole", target.arn)
+                        check(n, ts, "sts:AssumeRole", target.arn)
                     {
                         gen.push(Edge {
                             to: t,
