@@ -395,6 +395,8 @@ pub fn assess_account_with(
 
     let mut principals = Vec::with_capacity(nodes.len());
     let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
+    let mut visited: Vec<u32> = vec![0; nodes.len()];
+    let mut stamp: u32 = 0;
     for (i, n) in nodes.iter().enumerate() {
         let mut reach = own_reach[n.sig].clone();
         apply_admin(&mut reach, &graph.admin[i], &n.account, options, &[], false);
@@ -475,16 +477,19 @@ pub fn assess_account_with(
             }
         }
         // Breadth first: the shortest chain to each principal is reported.
-        let mut seen: HashSet<usize> = HashSet::from([i]);
+        // Visited marks by run number: no per-principal set to allocate.
+        stamp += 1;
+        visited[i] = stamp;
         let mut seen_sigs: HashSet<usize> = HashSet::from([n.sig]);
         let mut queue: VecDeque<(usize, Vec<String>, bool)> = VecDeque::new();
         queue.push_back((i, Vec::new(), false));
         let mut followed = 0usize;
         while let Some((at, via, cond)) = queue.pop_front() {
             for e in &graph.edges[at] {
-                if !seen.insert(e.to) {
+                if visited[e.to] == stamp {
                     continue;
                 }
+                visited[e.to] = stamp;
                 followed += 1;
                 if followed > options.max_reachable {
                     partial = true;
