@@ -308,14 +308,15 @@ pub struct CredentialReport {
 
 impl CredentialReport {
     /// The rating that counts for `--fail-on`: the worst capability whose
-    /// risk is not accepted (an invalid credential counts as nothing).
+    /// risk is not accepted (an invalid credential counts as nothing, and so
+    /// does reach that nothing proves, as in the rating itself).
     pub fn unaccepted_severity(&self) -> Severity {
         if self.severity == Severity::None {
             return Severity::None;
         }
         self.capabilities
             .iter()
-            .filter(|c| c.accepted.is_none())
+            .filter(|c| c.accepted.is_none() && c.certainty != Certainty::Unknown)
             .map(|c| c.severity)
             .max()
             .unwrap_or(Severity::None)

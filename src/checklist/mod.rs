@@ -6,7 +6,9 @@
 
 mod render;
 
-use blastradius_report::{Category, CredentialReport, Report, Severity, Status};
+use blastradius_report::{
+    Capability, Category, Certainty, CredentialReport, Report, Severity, Status,
+};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -118,6 +120,12 @@ pub fn check(report: &Report, context: &Context) -> Checklist {
     }
 }
 
+/// Reach that counts against a credential: not accepted, and proven or
+/// implied (unknown reach makes an item UNKNOWN, not FAIL).
+fn counts(cap: &Capability) -> bool {
+    cap.accepted.is_none() && cap.certainty != Certainty::Unknown
+}
+
 fn name(c: &CredentialReport) -> String {
     format!("{} {} ({})", c.kind, c.redacted, c.source)
 }
@@ -209,7 +217,7 @@ fn no_production(report: &Report, context: &Context) -> (Verdict, Vec<String>) {
             // Reading metadata of production is not holding a production
             // credential; anything more is.
             let cap = c.capabilities.iter().find(|cap| {
-                cap.accepted.is_none()
+                counts(cap)
                     && (cap.category != Category::Read || cap.data)
                     && context.rater.is_production(cap.environment.as_deref())
             })?;
@@ -263,7 +271,7 @@ fn expiry(report: &Report, context: &Context) -> (Verdict, Vec<String>) {
         .filter(|c| c.status == Status::Valid)
     {
         let never = c.findings.iter().any(|f| f.id.ends_with("no-expiry"));
-        match c.expires_at.as_deref().and_then(|e| date_prefix(e)) {
+        match c.expires_at.as_deref().and_then(date_prefix) {
             Some(date) => {
                 let days = (date - context.today).num_days();
                 if days > i64::from(context.max_token_days) {
@@ -307,6 +315,15 @@ fn backups_out_of_reach(report: &Report, context: &Context) -> (Verdict, Vec<Str
                 && cap.accepted.is_none()
                 && context.rater.is_production(cap.environment.as_deref())
         }) {
+            if cap.certainty == Certainty::Unknown {
+                unknown.push(format!(
+                    "{}: {} on {}: not proven either way",
+                    name(c),
+                    cap.actions.first().map(String::as_str).unwrap_or("?"),
+                    cap.resource
+                ));
+                continue;
+            }
             let line = format!(
                 "{}: {} on {} in {}",
                 name(c),

@@ -5,8 +5,8 @@
 mod table;
 
 use blastradius_report::{
-    Assessment, Capability, Category, Certainty, CredentialReport, Provider, Reach, Severity,
-    Status, WorstCase,
+    Assessment, Capability, Category, Certainty, CredentialReport, Finding, Provider, Reach,
+    Severity, Status, WorstCase,
 };
 
 use crate::config::Environments;
@@ -84,9 +84,15 @@ impl Rater {
         // knows what the scale cannot (a volume holds data, an account does not).
         capabilities.sort_by_key(|c| std::cmp::Reverse(harm_key(c)));
         let usable = matches!(assessment.status, Status::Valid | Status::Unknown);
-        let severity = if usable {
+        // What nothing proves or implies (certainty `unknown`) is listed, but
+        // does not set the rating: a finding says what it would add.
+        let counted = || {
             capabilities
                 .iter()
+                .filter(|c| c.certainty != Certainty::Unknown)
+        };
+        let severity = if usable {
+            counted()
                 .map(|c| c.severity)
                 .max()
                 .unwrap_or(Severity::None)
@@ -94,10 +100,27 @@ impl Rater {
             Severity::None
         };
         let worst_case = if usable {
-            capabilities.first().map(worst_case_of)
+            counted().next().map(worst_case_of)
         } else {
             None
         };
+        let mut findings = assessment.findings;
+        if let Some(unproven) = capabilities
+            .iter()
+            .find(|c| usable && c.certainty == Certainty::Unknown && c.severity > severity)
+        {
+            findings.push(Finding::new(
+                "rating.unproven-reach",
+                unproven.severity,
+                format!(
+                    "not counted in the rating, as nothing proves it: if the credential has it, it could also {} `{}` on {} ({})",
+                    unproven.category,
+                    unproven.actions.first().map(String::as_str).unwrap_or("?"),
+                    unproven.resource,
+                    unproven.evidence
+                ),
+            ));
+        }
         CredentialReport {
             id: meta.id,
             provider,
@@ -109,7 +132,7 @@ impl Rater {
             severity,
             worst_case,
             capabilities,
-            findings: assessment.findings,
+            findings,
             expires_at: assessment.expires_at,
             partial: assessment.partial,
         }
@@ -321,6 +344,34 @@ mod tests {
             .summary
             .starts_with("Can destroy volume pg-data in production"));
         assert!(worst.summary.contains("cannot be undone"));
+    }
+
+    #[test]
+    fn unknown_reach_is_listed_but_does_not_set_the_rating() {
+        let mut unproven = reach(Category::Escalate, Some("production"), None);
+        unproven.certainty = Certainty::Unknown;
+        unproven.actions = vec!["PUT /repos/{owner}/{repo}/contents/.github/workflows".into()];
+        let report = Rater::default().rate(
+            meta(),
+            assessment(
+                Status::Valid,
+                vec![unproven, reach(Category::Write, Some("production"), None)],
+            ),
+        );
+        assert_eq!(report.severity, Severity::High);
+        assert_eq!(report.worst_case.unwrap().category, Category::Write);
+        assert_eq!(
+            report.capabilities.len(),
+            2,
+            "the unproven reach is still listed"
+        );
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.id == "rating.unproven-reach")
+            .expect("a finding names it");
+        assert_eq!(finding.severity, Severity::Critical);
+        assert!(finding.message.contains("workflows"));
     }
 
     #[test]

@@ -137,10 +137,10 @@ async fn a_classic_token_in_github_token_rates_critical() {
     fake::assert_read_only(&server).await;
 }
 
-/// No endpoint lists a fine-grained token's permissions, and no GET proves
-/// or disproves `workflows:write`: the workflow edit stays, conditional, and
-/// the contract's scale rates an escalation in production critical. What the
-/// branch rule changes is the rest: no force push, the push itself is high.
+/// No endpoint lists a fine-grained token's permissions: the push (contents
+/// write on a granted repository) is inferred, the workflow edit
+/// (`workflows:write`) stays unknown. The branch rule forbids force pushes,
+/// so the token rates high, and a finding names the unproven workflow edit.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fine_grained_token_whose_main_forbids_force_pushes() {
     let server = user_world(
@@ -175,18 +175,19 @@ async fn a_fine_grained_token_whose_main_forbids_force_pushes() {
     let push = capability(&t, "git push", "acme/billing-api@main").expect("push");
     assert_eq!(push["severity"], "high");
     assert_eq!(push["category"], "write");
-    assert_eq!(push["conditional"], true, "contents:write is not listed");
-    // The worst case is the unprovable workflow edit, and it says so.
-    assert_eq!(t["severity"], "critical");
-    assert_eq!(t["worst_case"]["category"], "escalate");
-    assert!(
-        t["worst_case"]["summary"]
-            .as_str()
-            .unwrap()
-            .contains("conditions the auditor cannot check"),
-        "{}",
-        t["worst_case"]
+    assert_eq!(
+        push["certainty"], "inferred",
+        "contents:write is not listed"
     );
+    assert_eq!(t["severity"], "high", "high, not critical: {t:#}");
+    assert_eq!(t["worst_case"]["category"], "write");
+    let unproven = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "rating.unproven-reach")
+        .expect("the unproven workflow edit is named");
+    assert_eq!(unproven["severity"], "critical");
     let without_workflows: Vec<_> = caps
         .iter()
         .filter(|c| c["category"] != "escalate")
@@ -231,8 +232,8 @@ async fn an_installation_token_with_read_access() {
     assert_no_token(&run, &token);
 }
 
-/// Read access to a private repository reads its code: production data on
-/// the contract's scale (high), yet nothing more.
+/// Read access to a private repository reads its code, and nothing more: a
+/// read-only installation token rates low.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_installation_token_reading_a_private_repository() {
     let server = MockServer::start().await;
@@ -258,6 +259,7 @@ async fn an_installation_token_reading_a_private_repository() {
     assert_eq!(caps.len(), 1, "{caps:#?}");
     assert_eq!(caps[0]["category"], "read");
     assert_eq!(t["worst_case"]["category"], "read");
+    assert_eq!(t["severity"], "low");
     assert_eq!(
         t["worst_case"]["action"],
         "GET /repos/{owner}/{repo}/contents/{path}"

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use crate::support::*;
 
+// The fake allows its own dead code: each test binary uses part of it.
 #[path = "../../providers/railway/tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod fake;
 
 use fake::{FakeRailway, World};

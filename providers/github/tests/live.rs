@@ -219,9 +219,11 @@ async fn fine_grained_push_is_write_not_destroy_under_non_fast_forward() {
         .expect("push");
     assert_eq!(push.category, Category::Write);
     assert_eq!(push.resource, "acme/billing-api@main");
-    // No endpoint lists contents:write: say so.
-    assert_eq!(push.certainty, Certainty::Unknown);
+    // No endpoint lists contents:write: it is inferred from the repository's
+    // grant to the token, and conditional on the unread classic protection.
+    assert_eq!(push.certainty, Certainty::Inferred);
     assert!(push.conditional);
+    assert!(push.evidence.contains("assumed"), "{}", push.evidence);
     insta::assert_json_snapshot!(
         "fine_grained_assessment",
         stable_assessment(&export, &server.uri())

@@ -100,6 +100,9 @@ impl Target<'_> {
 /// One conclusion in progress: how sure, and why.
 struct Verdict {
     certainty: Certainty,
+    /// Something the auditor could not read may stop it (an unread branch
+    /// rule): the grant is as certain as before, the outcome conditional.
+    conditional: bool,
     evidence: Vec<String>,
     via: Vec<String>,
     resource: Option<String>,
@@ -110,6 +113,7 @@ impl Verdict {
     fn new() -> Self {
         Verdict {
             certainty: Certainty::Proven,
+            conditional: false,
             evidence: Vec::new(),
             via: Vec::new(),
             resource: None,
@@ -118,6 +122,11 @@ impl Verdict {
     }
     fn add(&mut self, certainty: Certainty, evidence: String) {
         self.certainty = self.certainty.max(certainty);
+        self.evidence.push(evidence);
+    }
+    /// An unread obstacle: the capability may be stopped by it.
+    fn may_be_blocked(&mut self, evidence: String) {
+        self.conditional = true;
         self.evidence.push(evidence);
     }
 }
@@ -269,11 +278,27 @@ fn permission_state(
             }
         }
     }
+    if token.kind == TokenKind::FineGrained && FINE_GRAINED_INFERRED.contains(&perm) {
+        if let Target::Repo(_) = target {
+            // The grant of the repository to the token is proven (it is
+            // listed); no GET can prove the contents level, so the user's
+            // role (checked by the caller) is assumed for it. Every other
+            // permission stays unknown and does not set the rating.
+            return Some((
+                Certainty::Inferred,
+                format!("{perm} assumed: the repository is granted to the token and no endpoint lists its contents level"),
+            ));
+        }
+    }
     Some((
         Certainty::Unknown,
         format!("{perm} unknown (no endpoint lists it)"),
     ))
 }
+
+/// Permissions of a fine-grained token taken as held on a repository that
+/// is granted to it: what such a token exists for (pushing code).
+const FINE_GRAINED_INFERRED: &[&str] = &["contents:read", "contents:write"];
 
 /// Something on the default branch that stands in the way of a push.
 struct Blocker {
@@ -334,7 +359,7 @@ fn branch_check(token: &TokenExport, entry: &Entry, repo: &Repo, v: &mut Verdict
     v.resource = Some(format!("{}@{branch}", repo.full_name));
     let mut blockers = Vec::new();
     match &repo.branch_rules {
-        None => v.add(Certainty::Unknown, format!("rules of {branch} not read")),
+        None => v.may_be_blocked(format!("rules of {branch} not read")),
         Some(rules) => {
             let stopping: Vec<_> = rules
                 .iter()
@@ -378,10 +403,9 @@ fn branch_check(token: &TokenExport, entry: &Entry, repo: &Repo, v: &mut Verdict
     }
     match &repo.branch_protection {
         // Only admins may read it: for anyone else it stays unknown.
-        None => v.add(
-            Certainty::Unknown,
-            format!("classic protection of {branch} not read (needs admin)"),
-        ),
+        None => v.may_be_blocked(format!(
+            "classic protection of {branch} not read (needs admin)"
+        )),
         Some(p) if !p.protected => v.add(
             Certainty::Proven,
             format!("{branch} has no classic protection"),
@@ -461,7 +485,7 @@ fn finish(entry: &Entry, default_resource: String, env: &str, v: Verdict, data: 
         resource: v.resource.unwrap_or(default_resource),
         environment: Some(v.environment.unwrap_or_else(|| env.to_string())),
         category: entry.category,
-        conditional: v.certainty == Certainty::Unknown,
+        conditional: v.conditional || v.certainty == Certainty::Unknown,
         via: v.via,
         reversible: None,
         data,
