@@ -16,3 +16,5 @@ mod railway_live;
 mod scan;
 mod secrets;
 mod support;
+#[cfg(feature = "live")]
+mod workflow;
