@@ -5,15 +5,16 @@
 //! auditor never does), collects it with `blastradius_aws::live`, and checks
 //! the GAAD, the read-only log and the assessment.
 //!
-//! Needs `moto_server` on PATH (`pip install 'moto[server]'`, or
-//! `scripts/ci-deps`). Without it the tests fail under CI (env `CI` set) and
-//! are skipped with a note elsewhere.
+//! The server and the account come from `support/` (shared with the
+//! binary's `tests/cli/aws_live.rs`). Needs `moto_server` on PATH (`pip
+//! install 'moto[server]'`, or `scripts/ci-deps`). Without it the tests fail
+//! under CI (env `CI` set) and are skipped with a note elsewhere.
 #![cfg(feature = "live")]
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/account.rs"]
+mod account;
+#[path = "support/moto.rs"]
+mod moto;
 
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
@@ -21,79 +22,8 @@ use blastradius_aws::live::{self, is_read_only, LiveConfig, LiveError};
 use blastradius_aws::{assess_account, AccountOptions, Gaad};
 use blastradius_report::{Category, Reach, Secret};
 
-const ACCOUNT: &str = "123456789012";
-const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
-// AWS's documented example secret: not a real credential.
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-// ------------------------------------------------------------ moto server
-
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// Starts moto, or returns `None` (with a note) when it is not installed
-/// and this is not CI.
-fn moto() -> Option<Moto> {
-    let Some(program) = on_path("moto_server") else {
-        let hint =
-            "moto_server is not on PATH: run `pip install 'moto[server]'` (or scripts/ci-deps)";
-        if std::env::var_os("CI").is_some() {
-            panic!("{hint}");
-        }
-        eprintln!("skipping live moto test: {hint}");
-        return None;
-    };
-    // A free port: bind to 0, read it, release it for moto.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free local port")
-        .port();
-    let child = Command::new(program)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        // AWS-managed policies would add ~1,000 policies to every GAAD.
-        .env_remove("MOTO_IAM_LOAD_MANAGED_POLICIES")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server starts");
-    let mut server = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        // A pyenv shim is on PATH even when moto is not installed in the
-        // active Python: it exits at once.
-        if let Ok(Some(status)) = server.child.try_wait() {
-            panic!(
-                "moto_server exited ({status}) before listening: run `pip install 'moto[server]'`"
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {port} within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(server)
-}
+use account::{arn, build_account, doc, ACCOUNT, KEY_ID, SECRET};
+use moto::Moto;
 
 fn config(url: &str) -> LiveConfig {
     LiveConfig {
@@ -112,186 +42,6 @@ fn fake_ambient_credentials() {
     std::env::remove_var("AWS_SESSION_TOKEN");
     std::env::remove_var("AWS_PROFILE");
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-}
-
-// ------------------------------------------------------------ account set-up
-
-fn doc(statements: serde_json::Value) -> String {
-    serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string()
-}
-
-fn allow(action: &str, resource: &str) -> serde_json::Value {
-    serde_json::json!({"Effect": "Allow", "Action": action, "Resource": resource})
-}
-
-fn trust(principal_arn: &str) -> String {
-    doc(serde_json::json!([{
-        "Effect": "Allow",
-        "Principal": {"AWS": principal_arn},
-        "Action": "sts:AssumeRole"
-    }]))
-}
-
-fn arn(kind: &str, name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:{kind}/{name}")
-}
-
-/// An unguarded admin client for the test's own set-up.
-fn setup_iam(url: &str) -> aws_sdk_iam::Client {
-    let conf = aws_sdk_iam::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "setup"))
-        .build();
-    aws_sdk_iam::Client::from_conf(conf)
-}
-
-/// The account:
-/// - `alice`: managed `dba` (three versions; the default, v2, allows
-///   `rds:DeleteDBInstance`; v1 allowed `*` and must not count).
-/// - `bob` -> role `ci` -> role `prod-dba` (`rds:DeleteDBInstance` inline).
-/// - role `bounded`: `*` inline, boundary `describe-only`.
-/// - group `readers` (inline `s3:ListAllMyBuckets`) with `carol`.
-async fn build_account(url: &str) {
-    let iam = setup_iam(url);
-    let dba = iam
-        .create_policy()
-        .policy_name("dba")
-        .path("/team/")
-        .policy_document(doc(serde_json::json!([allow("*", "*")])))
-        .send()
-        .await
-        .expect("create_policy dba")
-        .policy
-        .and_then(|p| p.arn)
-        .expect("policy arn");
-    iam.create_policy_version()
-        .policy_arn(&dba)
-        .policy_document(doc(serde_json::json!([allow("rds:DeleteDBInstance", "*")])))
-        .set_as_default(true)
-        .send()
-        .await
-        .expect("v2");
-    iam.create_policy_version()
-        .policy_arn(&dba)
-        .policy_document(doc(serde_json::json!([allow(
-            "ec2:DescribeInstances",
-            "*"
-        )])))
-        .set_as_default(false)
-        .send()
-        .await
-        .expect("v3");
-    let describe_only = iam
-        .create_policy()
-        .policy_name("describe-only")
-        .policy_document(doc(serde_json::json!([allow(
-            "ec2:DescribeInstances",
-            "*"
-        )])))
-        .send()
-        .await
-        .expect("create_policy describe-only")
-        .policy
-        .and_then(|p| p.arn)
-        .expect("policy arn");
-
-    iam.create_user()
-        .user_name("alice")
-        .send()
-        .await
-        .expect("alice");
-    iam.attach_user_policy()
-        .user_name("alice")
-        .policy_arn(&dba)
-        .send()
-        .await
-        .expect("attach dba");
-
-    iam.create_user()
-        .user_name("bob")
-        .send()
-        .await
-        .expect("bob");
-    iam.put_user_policy()
-        .user_name("bob")
-        .policy_name("assume-ci")
-        .policy_document(doc(serde_json::json!([allow(
-            "sts:AssumeRole",
-            &arn("role", "ci")
-        )])))
-        .send()
-        .await
-        .expect("bob inline");
-    iam.create_role()
-        .role_name("ci")
-        .assume_role_policy_document(trust(&arn("user", "bob")))
-        .send()
-        .await
-        .expect("role ci");
-    iam.put_role_policy()
-        .role_name("ci")
-        .policy_name("assume-prod-dba")
-        .policy_document(doc(serde_json::json!([allow(
-            "sts:AssumeRole",
-            &arn("role", "prod-dba")
-        )])))
-        .send()
-        .await
-        .expect("ci inline");
-    iam.create_role()
-        .role_name("prod-dba")
-        .assume_role_policy_document(trust(&arn("role", "ci")))
-        .send()
-        .await
-        .expect("role prod-dba");
-    iam.put_role_policy()
-        .role_name("prod-dba")
-        .policy_name("delete-db")
-        .policy_document(doc(serde_json::json!([allow("rds:DeleteDBInstance", "*")])))
-        .send()
-        .await
-        .expect("prod-dba inline");
-
-    iam.create_role()
-        .role_name("bounded")
-        .assume_role_policy_document(trust(&format!("arn:aws:iam::{ACCOUNT}:root")))
-        .permissions_boundary(&describe_only)
-        .send()
-        .await
-        .expect("role bounded");
-    iam.put_role_policy()
-        .role_name("bounded")
-        .policy_name("everything")
-        .policy_document(doc(serde_json::json!([allow("*", "*")])))
-        .send()
-        .await
-        .expect("bounded inline");
-
-    iam.create_group()
-        .group_name("readers")
-        .send()
-        .await
-        .expect("group");
-    iam.put_group_policy()
-        .group_name("readers")
-        .policy_name("list-buckets")
-        .policy_document(doc(serde_json::json!([allow("s3:ListAllMyBuckets", "*")])))
-        .send()
-        .await
-        .expect("group inline");
-    iam.create_user()
-        .user_name("carol")
-        .send()
-        .await
-        .expect("carol");
-    iam.add_user_to_group()
-        .group_name("readers")
-        .user_name("carol")
-        .send()
-        .await
-        .expect("carol in readers");
 }
 
 // ------------------------------------------------------------ checks
@@ -320,7 +70,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 #[test]
 fn collects_a_moto_account_read_only_and_assesses_it() {
-    let Some(server) = moto() else { return };
+    let Some(server) = Moto::start() else { return };
     fake_ambient_credentials();
     let rt = rt();
     rt.block_on(build_account(&server.url));
@@ -442,7 +192,7 @@ fn collects_a_moto_account_read_only_and_assesses_it() {
 
 #[test]
 fn access_keys_resolve_to_their_principal() {
-    let Some(server) = moto() else { return };
+    let Some(server) = Moto::start() else { return };
     let rt = rt();
     // The endpoint from the environment, as a user sets it: the SDK honours
     // AWS_ENDPOINT_URL_STS itself. Only this test sets it; the others give
@@ -477,10 +227,7 @@ fn access_keys_resolve_to_their_principal() {
 #[test]
 fn unreachable_endpoint_is_a_transport_error() {
     // No moto needed: a port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let port = moto::free_port();
     let cfg = config(&format!("http://127.0.0.1:{port}"));
     let err = rt()
         .block_on(live::caller_identity(
@@ -578,7 +325,7 @@ async fn build_organization(url: &str) -> String {
 
 #[test]
 fn organization_policies_root_to_account_and_the_management_account() {
-    let Some(server) = moto() else { return };
+    let Some(server) = Moto::start() else { return };
     fake_ambient_credentials();
     let rt = rt();
     rt.block_on(build_account(&server.url));
