@@ -242,6 +242,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_documented_example_parses() {
+        let example = include_str!("../examples/blastradius.toml");
+        let config = Config::parse(example).unwrap_or_else(|e| match e {
+            ParseError::Toml(m) | ParseError::Invalid(m) => panic!("examples/blastradius.toml: {m}"),
+        });
+        assert_eq!(config.credentials.len(), 2);
+        assert_eq!(config.accepted[0].action, "volumeDelete");
+    }
+
+    #[test]
     fn a_full_config_parses() {
         let config = Config::parse(
             r#"
