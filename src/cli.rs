@@ -108,17 +108,8 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
 
-    /// Send no request: audit from exports only (credentials without one are reported as not audited).
-    #[arg(long)]
-    pub offline: bool,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
-
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Exit with status 1 when any credential rates SEVERITY or worse (with
     /// --baseline: when anything NEW since the baseline does).
@@ -128,15 +119,6 @@ pub struct AuditArgs {
     /// A JSON report of an earlier run: the report says what changed since.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-
-    /// Largest file the workspace scan reads, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
-    pub max_file_size: u64,
-
-    /// The team's config: production environments, declared purposes,
-    /// accepted risks [default: PATH/blastradius.toml when it exists].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -148,19 +130,28 @@ pub struct ChecklistArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
 
-    /// Send no request: audit from exports only (items that need more data are UNKNOWN).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How an audit runs and where its result goes (audit and checklist).
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Send no request: audit from exports only (a credential without one is
+    /// listed as not audited, and what depends on it is UNKNOWN).
     #[arg(long)]
     pub offline: bool,
 
-    /// Output format (table, markdown or json).
+    /// Output format (checklist: table, markdown or json).
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
-    /// Write the checklist to FILE instead of stdout.
+    /// Write the result to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// The team's config [default: PATH/blastradius.toml when it exists].
+    /// The team's config: production environments, declared purposes,
+    /// accepted risks [default: PATH/blastradius.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

@@ -57,13 +57,13 @@ fn env(var: &str) -> Option<String> {
 }
 
 fn audit_command(args: AuditArgs) -> Result<u8> {
-    let sources = settings::sources(args.path, &args.sources, args.max_file_size, &env)?;
-    let config = Config::find(args.config.as_deref(), sources.workspace.as_deref())?;
+    let sources = settings::sources(args.path, &args.sources, args.run.max_file_size, &env)?;
+    let config = Config::find(args.run.config.as_deref(), sources.workspace.as_deref())?;
     let settings = AuditSettings {
         sources,
         config,
-        offline: args.offline,
-        output: settings::output(settings::format(args.format), args.output),
+        offline: args.run.offline,
+        output: settings::output(settings::format(args.run.format), args.run.output),
         fail_on: args.fail_on.map(settings::severity),
         progress: true,
     };
@@ -97,20 +97,21 @@ fn audit_command(args: AuditArgs) -> Result<u8> {
 }
 
 fn checklist_command(args: ChecklistArgs) -> Result<u8> {
-    let format = match args.format {
+    let format = match args.run.format {
         FormatArg::Sarif | FormatArg::Html => {
             bail!("`checklist` writes table, markdown or json")
         }
         other => settings::format(other),
     };
-    let mut sources = settings::sources(Some(args.path), &args.sources, args.max_file_size, &env)?;
+    let mut sources =
+        settings::sources(Some(args.path), &args.sources, args.run.max_file_size, &env)?;
     sources.scan_environment = true;
-    let config = Config::find(args.config.as_deref(), sources.workspace.as_deref())?;
+    let config = Config::find(args.run.config.as_deref(), sources.workspace.as_deref())?;
     let settings = AuditSettings {
         sources,
         config,
-        offline: args.offline,
-        output: settings::output(format, args.output),
+        offline: args.run.offline,
+        output: settings::output(format, args.run.output),
         fail_on: None,
         progress: true,
     };
