@@ -8,7 +8,7 @@ use blastradius_aws::account::{
     assess_account, AccountAssessment, AccountOptions, PrincipalAssessment,
 };
 use blastradius_aws::{parse_policy, Gaad, Policy};
-use blastradius_report::{Assessment, Finding, Provider, Severity};
+use blastradius_report::{Assessment, Finding, Provider, Severity, Status};
 
 use super::RunError;
 use crate::config::Config;
@@ -108,7 +108,13 @@ impl AwsStep {
         let (Some(key_id), Some(secret)) = (&credential.key_id, &credential.secret) else {
             return Err("an access key id without its secret cannot be resolved".to_string());
         };
-        let arn = live::caller_arn(key_id, secret)?;
+        let arn = match live::caller_arn(key_id, secret) {
+            Ok(arn) => arn,
+            Err(KeyError::Rejected { status, message }) => {
+                return Ok(rejected_key(credential, status, message))
+            }
+            Err(KeyError::Failed(message)) => return Err(message),
+        };
         if let Some(found) = self.principal(&arn) {
             return Ok(key_assessment(found, &arn));
         }
@@ -176,16 +182,47 @@ fn principal_credential(p: &PrincipalAssessment, origin: &str) -> Credential {
     credential
 }
 
+/// Why a found key was not resolved to its principal.
+pub enum KeyError {
+    /// AWS answered: the key is not (or no longer) a key. It is rated
+    /// `none` with this status, not left "not audited".
+    Rejected { status: Status, message: String },
+    /// No answer worth a verdict (unreachable, denied, no live build).
+    Failed(String),
+}
+
 fn key_assessment(principal: &PrincipalAssessment, caller_arn: &str) -> Assessment {
     let mut assessment = principal.assessment.clone();
     assessment.kind = "aws-access-key".to_string();
     assessment.identity = caller_arn.to_string();
+    // sts:GetCallerIdentity answered for this key, and it needs no
+    // permission: the key works. (A principal out of a GAAD has no status
+    // of its own: it is not a secret anyone holds.)
+    assessment.status = Status::Valid;
     for reach in &mut assessment.reach {
         reach
             .via
             .insert(0, format!("access key of {}", principal.arn));
     }
     assessment
+}
+
+/// A key AWS refused: it can do nothing, and the report says why.
+fn rejected_key(credential: &Credential, status: Status, message: String) -> Assessment {
+    Assessment {
+        provider: Provider::Aws,
+        kind: "aws-access-key".to_string(),
+        identity: "none (AWS rejected the key)".to_string(),
+        status,
+        expires_at: None,
+        reach: Vec::new(),
+        findings: vec![Finding::new(
+            "aws.key-rejected",
+            Severity::Low,
+            format!("{message}: delete the key from {}", credential.source),
+        )],
+        partial: false,
+    }
 }
 
 pub fn parse_org_policies(levels: Vec<Vec<String>>) -> Result<Vec<Vec<Policy>>, String> {
@@ -207,9 +244,11 @@ pub fn parse_org_policies(levels: Vec<Vec<String>>) -> Result<Vec<Vec<Policy>>, 
 
 #[cfg(feature = "live")]
 mod live {
-    use blastradius_aws::live::{self as aws_live, CollectedAccount, LiveConfig};
+    use blastradius_aws::live::{self as aws_live, CollectedAccount, LiveConfig, LiveError};
     use blastradius_aws::{Gaad, Policy};
-    use blastradius_report::Secret;
+    use blastradius_report::{Secret, Status};
+
+    use super::KeyError;
 
     pub struct Collected {
         pub origin: String,
@@ -246,10 +285,58 @@ mod live {
         })
     }
 
+    /// One line for the user. A transport failure names the endpoint it
+    /// tried (the usual cause is a wrong `AWS_ENDPOINT_URL`) and drops the
+    /// SDK's debug dump, which repeats the chain as Rust structs.
+    fn describe(error: &LiveError) -> String {
+        match error {
+            LiveError::Transport { operation, message } => format!(
+                "could not reach AWS at {} for {operation}: {}",
+                endpoint_for(operation),
+                without_debug_dump(message)
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    /// The endpoint the SDK used for `service:Operation`, as the user set it:
+    /// the service's own variable first, as the SDK reads them.
+    fn endpoint_for(operation: &str) -> String {
+        let service = operation.split(':').next().unwrap_or_default();
+        let own = format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase());
+        let from_env = [own.as_str(), "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|var| {
+                std::env::var(var)
+                    .ok()
+                    .filter(|url| !url.is_empty())
+                    .map(|url| format!("{url} ({var})"))
+            })
+            .unwrap_or_else(|| "its endpoint for the configured region".to_string());
+        from_env
+    }
+
+    /// `DisplayErrorContext` prints the error chain, then ` ({err:?})` of the
+    /// whole `SdkError`, whose debug form starts with the variant's name.
+    fn without_debug_dump(message: &str) -> &str {
+        const VARIANTS: [&str; 5] = [
+            "DispatchFailure(",
+            "TimeoutError(",
+            "ResponseError(",
+            "ConstructionFailure(",
+            "ServiceError(",
+        ];
+        VARIANTS
+            .iter()
+            .filter_map(|v| message.find(&format!(" ({v}")))
+            .min()
+            .map_or(message, |cut| &message[..cut])
+    }
+
     pub fn collect_account() -> Result<Collected, String> {
         let account = runtime()?
             .block_on(aws_live::collect_gaad(&LiveConfig::default()))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| describe(&e))?;
         into_collected(account)
     }
 
@@ -257,12 +344,13 @@ mod live {
     pub fn collect_gaad_json() -> Result<String, String> {
         let account = runtime()?
             .block_on(aws_live::collect_gaad(&LiveConfig::default()))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| describe(&e))?;
         Ok(account.gaad_json)
     }
 
-    pub fn caller_arn(key_id: &str, secret: &Secret) -> Result<String, String> {
-        runtime()?
+    pub fn caller_arn(key_id: &str, secret: &Secret) -> Result<String, KeyError> {
+        runtime()
+            .map_err(KeyError::Failed)?
             .block_on(aws_live::caller_identity(
                 key_id,
                 secret,
@@ -270,7 +358,17 @@ mod live {
                 &LiveConfig::default(),
             ))
             .map(|id| id.arn)
-            .map_err(|e| format!("sts:GetCallerIdentity failed: {e}"))
+            .map_err(|e| match e {
+                LiveError::InvalidCredentials { .. } => KeyError::Rejected {
+                    status: Status::Invalid,
+                    message: e.to_string(),
+                },
+                LiveError::Expired { .. } => KeyError::Rejected {
+                    status: Status::Expired,
+                    message: e.to_string(),
+                },
+                other => KeyError::Failed(describe(&other)),
+            })
     }
 
     pub fn collect_account_with_key(key_id: &str, secret: &Secret) -> Result<Collected, String> {
@@ -281,8 +379,23 @@ mod live {
                 None,
                 &LiveConfig::default(),
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| describe(&e))?;
         into_collected(account)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_debug_dump_is_dropped_and_the_chain_kept() {
+            let m = "dispatch failure: io error: Connection refused (os error 111) (DispatchFailure(DispatchFailure { source: X }))";
+            assert_eq!(
+                without_debug_dump(m),
+                "dispatch failure: io error: Connection refused (os error 111)"
+            );
+            assert_eq!(without_debug_dump("plain (x)"), "plain (x)");
+        }
     }
 }
 
@@ -290,6 +403,8 @@ mod live {
 mod live {
     use blastradius_aws::{Gaad, Policy};
     use blastradius_report::Secret;
+
+    use super::KeyError;
 
     pub struct Collected {
         pub origin: String,
@@ -306,8 +421,8 @@ mod live {
     pub fn collect_gaad_json() -> Result<String, String> {
         Err(NO_LIVE.to_string())
     }
-    pub fn caller_arn(_: &str, _: &Secret) -> Result<String, String> {
-        Err(NO_LIVE.to_string())
+    pub fn caller_arn(_: &str, _: &Secret) -> Result<String, KeyError> {
+        Err(KeyError::Failed(NO_LIVE.to_string()))
     }
     pub fn collect_account_with_key(_: &str, _: &Secret) -> Result<Collected, String> {
         Err(NO_LIVE.to_string())

@@ -3,6 +3,8 @@
 
 mod audit_offline;
 mod aws_gaad;
+#[cfg(feature = "live")]
+mod aws_live;
 mod aws_simulate;
 mod baseline;
 mod checklist;
