@@ -390,3 +390,83 @@ fn an_unreachable_endpoint_is_one_clear_error() {
     assert!(errors[0].contains("could not reach"), "{}", errors[0]);
     assert!(!gaad.exists(), "nothing written on failure");
 }
+
+/// An endpoint that answers every request as AWS STS answers an unknown
+/// or deleted key (403 `InvalidClientTokenId`, AWS's query error shape).
+/// moto cannot stand in here: with auth on it answers in a shape
+/// (`<Errors><Error>`) the Rust SDK does not parse, so the code is lost.
+fn rejecting_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = reject(stream);
+        }
+    });
+    url
+}
+
+fn reject(mut stream: std::net::TcpStream) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let xml = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+        <Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>\
+        <Message>The security token included in the request is invalid.</Message>\
+        </Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
+    write!(
+        stream,
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+        xml.len()
+    )
+}
+
+#[test]
+fn a_rejected_key_is_invalid_and_rates_none() {
+    // Made up for this test: the shape of a key, no key of anyone.
+    let key_id = "AKIAZQ3T5V7X9B2D4F6H";
+    let secret = "k3Vt9xQ2mL7pR4sW8yZ1aB5cD6eF0gH2jK4nM8q/";
+    let workspace = workspace_with_key(key_id, secret);
+    let audit = run(with_endpoint_only(
+        blastradius().args([
+            "audit",
+            path_arg(workspace.path()),
+            "--format",
+            "json",
+            "--fail-on",
+            "low",
+        ]),
+        &rejecting_endpoint(),
+    ));
+    assert_no_secret(&audit, secret);
+    assert_eq!(audit.code, 0, "none is below low: {}", audit.stderr);
+    assert!(error_lines(&audit).is_empty(), "{}", audit.stderr);
+    let creds = credentials(&json(&audit));
+    assert_eq!(creds.len(), 1, "{creds:#?}");
+    let key = &creds[0];
+    assert_eq!(key["kind"], "aws-access-key");
+    assert_eq!(key["status"], "invalid", "{key:#}");
+    assert_eq!(key["severity"], "none", "{key:#}");
+    let findings = key["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["id"] == "aws.key-rejected"
+            && f["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("InvalidClientTokenId")),
+        "{findings:#?}"
+    );
+}
