@@ -146,7 +146,7 @@ impl<A: Adapter> Step<A> {
             if let Some(message) = A::failure(token) {
                 errors.push(RunError::Collect {
                     provider: A::NAME,
-                    redacted: credential.redacted.clone(),
+                    what: format!("token {}", credential.redacted),
                     origin: credential.source.clone(),
                     message,
                 });

@@ -76,7 +76,7 @@ impl AwsStep {
                 }
                 Err(message) => errors.push(RunError::Collect {
                     provider: "AWS",
-                    redacted: "(the standard AWS credential chain)".to_string(),
+                    what: "the account of the standard AWS credential chain".to_string(),
                     origin: "--aws".to_string(),
                     message,
                 }),

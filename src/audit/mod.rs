@@ -34,10 +34,11 @@ pub enum RunError {
     },
     #[error(transparent)]
     Scan(#[from] discover::ScanError),
-    #[error("cannot audit {provider} token {redacted} from {origin}: {message}")]
+    #[error("cannot audit {provider} {what} from {origin}: {message}")]
     Collect {
         provider: &'static str,
-        redacted: String,
+        /// What could not be audited, e.g. `token ****5e31` (never a secret).
+        what: String,
         origin: String,
         message: String,
     },

@@ -15,6 +15,10 @@ mod github_live;
 mod github_offline;
 #[cfg(feature = "live")]
 mod railway_live;
+// The fake Railway API of the provider's own tests, shared by the live tests.
+#[cfg(feature = "live")]
+#[path = "../../providers/railway/tests/support/mod.rs"]
+mod railway_fake;
 mod scan;
 mod secrets;
 mod support;

@@ -5,9 +5,7 @@ use serde_json::Value;
 
 use crate::support::*;
 
-// The fake allows its own dead code: each test binary uses part of it.
-#[path = "../../providers/railway/tests/support/mod.rs"]
-mod fake;
+use crate::railway_fake as fake;
 
 use fake::{FakeRailway, World};
 

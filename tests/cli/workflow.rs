@@ -6,8 +6,7 @@ use std::path::Path;
 
 use crate::support::*;
 
-#[path = "../../providers/railway/tests/support/mod.rs"]
-mod fake;
+use crate::railway_fake as fake;
 
 const WORKFLOW: &str = "examples/github-actions/blastradius.yml";
 
