@@ -245,7 +245,9 @@ mod tests {
     fn the_documented_example_parses() {
         let example = include_str!("../examples/blastradius.toml");
         let config = Config::parse(example).unwrap_or_else(|e| match e {
-            ParseError::Toml(m) | ParseError::Invalid(m) => panic!("examples/blastradius.toml: {m}"),
+            ParseError::Toml(m) | ParseError::Invalid(m) => {
+                panic!("examples/blastradius.toml: {m}")
+            }
         });
         assert_eq!(config.credentials.len(), 2);
         assert_eq!(config.accepted[0].action, "volumeDelete");
