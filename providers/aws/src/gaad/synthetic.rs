@@ -127,17 +127,171 @@ fn boundaries() -> Vec<(String, Value)> {
     ]
 }
 
+/// Service actions the inline templates list one by one, as generated
+/// policies (CDK, Terraform modules, policy_sentry) do.
+const LISTED: &[(&str, &[&str])] = &[
+    (
+        "s3",
+        &[
+            "GetObject",
+            "GetObjectVersion",
+            "GetObjectTagging",
+            "PutObject",
+            "PutObjectTagging",
+            "DeleteObject",
+            "ListBucket",
+            "GetBucketLocation",
+            "AbortMultipartUpload",
+            "ListMultipartUploadParts",
+        ],
+    ),
+    (
+        "dynamodb",
+        &[
+            "GetItem",
+            "BatchGetItem",
+            "Query",
+            "Scan",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "BatchWriteItem",
+            "DescribeTable",
+            "ConditionCheckItem",
+        ],
+    ),
+    (
+        "sqs",
+        &[
+            "SendMessage",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "GetQueueAttributes",
+            "GetQueueUrl",
+            "ChangeMessageVisibility",
+        ],
+    ),
+    (
+        "kms",
+        &[
+            "Decrypt",
+            "Encrypt",
+            "GenerateDataKey",
+            "GenerateDataKeyWithoutPlaintext",
+            "DescribeKey",
+            "ReEncryptFrom",
+            "ReEncryptTo",
+        ],
+    ),
+    (
+        "logs",
+        &[
+            "CreateLogGroup",
+            "CreateLogStream",
+            "PutLogEvents",
+            "DescribeLogStreams",
+            "GetLogEvents",
+        ],
+    ),
+    (
+        "ssm",
+        &[
+            "GetParameter",
+            "GetParameters",
+            "GetParametersByPath",
+            "DescribeParameters",
+        ],
+    ),
+    (
+        "secretsmanager",
+        &["GetSecretValue", "DescribeSecret", "ListSecretVersionIds"],
+    ),
+    (
+        "sns",
+        &[
+            "Publish",
+            "Subscribe",
+            "GetTopicAttributes",
+            "ListSubscriptionsByTopic",
+        ],
+    ),
+    (
+        "ecr",
+        &[
+            "GetAuthorizationToken",
+            "BatchCheckLayerAvailability",
+            "GetDownloadUrlForLayer",
+            "BatchGetImage",
+            "PutImage",
+            "InitiateLayerUpload",
+            "UploadLayerPart",
+            "CompleteLayerUpload",
+        ],
+    ),
+    (
+        "cloudwatch",
+        &[
+            "PutMetricData",
+            "GetMetricData",
+            "GetMetricStatistics",
+            "ListMetrics",
+        ],
+    ),
+    (
+        "xray",
+        &[
+            "PutTraceSegments",
+            "PutTelemetryRecords",
+            "GetSamplingRules",
+            "GetSamplingTargets",
+        ],
+    ),
+    (
+        "lambda",
+        &["InvokeFunction", "GetFunction", "GetFunctionConfiguration"],
+    ),
+];
+
 fn inline_templates() -> Vec<(String, Value)> {
     let a = ACCOUNT;
     let mut out = Vec::new();
     for k in 0..20 {
-        out.push((
-            format!("inline-{k}"),
-            doc(json!([
-                {"Effect":"Allow","Action":["ssm:GetParameter*"],"Resource":format!("arn:aws:ssm:*:{a}:parameter/svc-{k}/*")},
-                {"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}
-            ])),
-        ));
+        // Each template: five services' actions listed one by one on the
+        // service's own resources, plus logging, like a generated policy.
+        let mut statements = Vec::new();
+        for j in 0..5 {
+            let (svc, actions) = LISTED[(k + j * 5) % LISTED.len()];
+            let listed: Vec<String> = actions.iter().map(|x| format!("{svc}:{x}")).collect();
+            let resources: Vec<String> = match svc {
+                "s3" => vec![
+                    format!("arn:aws:s3:::svc-{k}-artifacts"),
+                    format!("arn:aws:s3:::svc-{k}-artifacts/*"),
+                    format!("arn:aws:s3:::svc-{k}-uploads/incoming/*"),
+                ],
+                "dynamodb" => vec![
+                    format!("arn:aws:dynamodb:us-east-1:{a}:table/svc-{k}-*"),
+                    format!("arn:aws:dynamodb:us-east-1:{a}:table/svc-{k}-*/index/*"),
+                ],
+                "ssm" => vec![format!("arn:aws:ssm:*:{a}:parameter/svc-{k}/*")],
+                "secretsmanager" => vec![format!(
+                    "arn:aws:secretsmanager:us-east-1:{a}:secret:svc-{k}/*"
+                )],
+                "kms" => vec![format!(
+                    "arn:aws:kms:us-east-1:{a}:key/{k:08}-aaaa-bbbb-cccc-{k:012}"
+                )],
+                "logs" | "cloudwatch" | "xray" | "ecr" => vec!["*".to_string()],
+                _ => vec![
+                    format!("arn:aws:{svc}:us-east-1:{a}:svc-{k}-*"),
+                    format!("arn:aws:{svc}:us-west-2:{a}:svc-{k}-*"),
+                ],
+            };
+            let mut st = json!({"Sid": format!("Svc{k}{}", svc.replace('-', "")), "Effect":"Allow","Action":listed,"Resource":resources});
+            if svc == "kms" {
+                st["Condition"] = json!({"StringEquals":{"kms:ViaService":["s3.us-east-1.amazonaws.com","dynamodb.us-east-1.amazonaws.com"]}});
+            }
+            statements.push(st);
+        }
+        out.push((format!("inline-{k}"), doc(Value::Array(statements))));
     }
     out
 }
@@ -181,12 +335,14 @@ pub fn synthetic_gaad(roles: usize, seed: u64) -> String {
     // Terraform modules): 200 archetypes of attached policies, inline
     // template and boundary; 5% of roles also get an inline policy of their
     // own (unique text), which defeats sharing for them.
-    let archetypes: Vec<(Vec<String>, Option<usize>, Option<usize>)> = (0..200)
+    let archetypes: Vec<(Vec<String>, Vec<usize>, Option<usize>)> = (0..200)
         .map(|_| {
             let attached = (0..1 + rng.below(3))
                 .map(|_| pick_managed(&mut rng))
                 .collect();
-            let inl = rng.chance(30).then(|| rng.below(inline.len()));
+            let inl = (0..2 + rng.below(3))
+                .map(|_| rng.below(inline.len()))
+                .collect();
             let bnd = rng.chance(20).then(|| rng.below(bounds.len()));
             (attached, inl, bnd)
         })
@@ -224,7 +380,7 @@ pub fn synthetic_gaad(roles: usize, seed: u64) -> String {
             .map(|arn| json!({"PolicyName": arn.rsplit('/').next(), "PolicyArn": arn}))
             .collect();
         let mut inline_list: Vec<Value> = Vec::new();
-        if let Some(k) = arch_inline {
+        for k in arch_inline {
             let (n, d) = &inline[*k];
             inline_list.push(json!({"PolicyName": n, "PolicyDocument": enc(d)}));
         }
@@ -234,12 +390,46 @@ pub fn synthetic_gaad(roles: usize, seed: u64) -> String {
             );
             inline_list.push(json!({"PolicyName": "own-bucket", "PolicyDocument": enc(&own)}));
         }
+        // What AWS returns beside the policies: ids, dates, tags, last use,
+        // and for EC2 roles the instance profile with a copy of the role.
+        let role_id = format!("AROA{:017X}", rng.next() >> 4);
+        let arn = format!("arn:aws:iam::{a}:role/{name}");
+        let trust_doc = enc(&doc(trust));
+        let created = format!(
+            "2021-{:02}-{:02}T{:02}:14:07+00:00",
+            1 + rng.below(12),
+            1 + rng.below(28),
+            rng.below(24)
+        );
+        let profiles: Vec<Value> = if rng.chance(40) {
+            vec![
+                json!({"Path":"/","InstanceProfileName":name,"InstanceProfileId":format!("AIPA{:017X}", rng.next() >> 4),
+                "Arn":format!("arn:aws:iam::{a}:instance-profile/{name}"),"CreateDate":created,
+                "Roles":[{"Path":"/","RoleName":name,"RoleId":role_id,"Arn":arn,"CreateDate":created,
+                          "AssumeRolePolicyDocument":trust_doc}]}),
+            ]
+        } else {
+            Vec::new()
+        };
+        let team = rng.below(40);
+        let tags = json!([
+            {"Key":"team","Value":format!("team-{team}")},
+            {"Key":"cost-center","Value":format!("cc-{:05}", rng.below(100_000))},
+            {"Key":"owner","Value":format!("team-{team}@example.com")},
+            {"Key":"managed-by","Value":"terraform"},
+            {"Key":"terraform-module","Value":format!("git::ssh://git@example.com/platform/modules.git//iam-role?ref=v{}.{}.{}", rng.below(5), rng.below(20), rng.below(10))},
+            {"Key":"environment","Value":if rng.chance(50) {"prod"} else {"staging"}}
+        ]);
         let mut role = json!({
-            "Path": "/", "RoleName": name, "RoleId": format!("AROA{i}"),
-            "Arn": format!("arn:aws:iam::{a}:role/{name}"),
-            "AssumeRolePolicyDocument": enc(&doc(trust)),
-            "InstanceProfileList": [], "RolePolicyList": inline_list,
-            "AttachedManagedPolicies": attached, "Tags": []
+            "Path": "/", "RoleName": name, "RoleId": role_id,
+            "Arn": arn,
+            "CreateDate": created,
+            "AssumeRolePolicyDocument": trust_doc,
+            "Description": format!("Service role for {name}, managed by terraform; do not edit by hand"),
+            "MaxSessionDuration": 3600,
+            "InstanceProfileList": profiles, "RolePolicyList": inline_list,
+            "AttachedManagedPolicies": attached, "Tags": tags,
+            "RoleLastUsed": {"LastUsedDate": "2026-04-02T10:31:44+00:00", "Region": "us-east-1"}
         });
         if let Some(k) = arch_boundary {
             let (b, _) = &bounds[*k];
