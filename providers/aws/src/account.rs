@@ -396,6 +396,7 @@ pub fn assess_account_with(
     let mut principals = Vec::with_capacity(nodes.len());
     let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
     let mut visited: Vec<u32> = vec![0; nodes.len()];
+    let mut expanded: Vec<u32> = vec![0; graph.generic.len()];
     let mut stamp: u32 = 0;
     for (i, n) in nodes.iter().enumerate() {
         let mut reach = own_reach[n.sig].clone();
@@ -480,12 +481,34 @@ pub fn assess_account_with(
         // Visited marks by run number: no per-principal set to allocate.
         stamp += 1;
         visited[i] = stamp;
-        let mut seen_sigs: HashSet<usize> = HashSet::from([n.sig]);
-        let mut queue: VecDeque<(usize, Vec<String>, bool)> = VecDeque::new();
-        queue.push_back((i, Vec::new(), false));
+        // Distinct policy sets already shown, and whether unconditionally:
+        // principals with the same policies reach the same things, so the
+        // first chain to one of them is enough (a later unconditional chain
+        // still counts when the first was conditional).
+        let mut seen_sigs: HashMap<usize, bool> = HashMap::from([(n.sig, true)]);
+        // Chains as parent links; a chain is spelled out only for output.
+        let mut links: Vec<(usize, &str)> = Vec::new();
+        let mut queue: VecDeque<(usize, usize, bool)> = VecDeque::new();
+        queue.push_back((i, usize::MAX, false));
         let mut followed = 0usize;
-        while let Some((at, via, cond)) = queue.pop_front() {
-            for e in &graph.edges[at] {
+        while let Some((at, via_link, cond)) = queue.pop_front() {
+            // A principal no trust policy names has exactly the edges of its
+            // class; once one member's are followed, the others' lead only
+            // to principals already visited.
+            let class = graph.class[at];
+            let class_done = expanded[class] == stamp;
+            expanded[class] = stamp;
+            if class_done && !graph.named[at] {
+                continue;
+            }
+            let first_hop = via_link == usize::MAX;
+            let mut via: Option<Vec<String>> = None;
+            let edges: Box<dyn Iterator<Item = &escalation::Edge>> = if class_done {
+                Box::new(graph.specific[at].iter())
+            } else {
+                Box::new(graph.edges(at))
+            };
+            for e in edges {
                 if visited[e.to] == stamp {
                     continue;
                 }
@@ -504,14 +527,27 @@ pub fn assess_account_with(
                     queue.clear();
                     break;
                 }
-                let mut hops = via.clone();
-                hops.push(e.hop.clone());
                 let c = cond || e.conditional;
                 let target = &nodes[e.to];
-                // Principals with the same policies reach the same things:
-                // the first chain to them is enough.
-                let new_sig = seen_sigs.insert(target.sig);
+                links.push((via_link, e.hop.as_str()));
+                let link = links.len() - 1;
+                queue.push_back((e.to, link, c));
+                let new_sig = match seen_sigs.get(&target.sig) {
+                    None => true,
+                    Some(&shown_certain) => !shown_certain && !c,
+                };
+                // A principal that can edit its own policies is listed on
+                // every first hop (becoming it is the escalation); deeper,
+                // once per distinct set of policies like the rest.
+                let admin_hop = first_hop && !graph.admin[e.to].is_empty();
+                if !new_sig && !admin_hop {
+                    continue;
+                }
+                let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
+                let mut hops = via.clone();
+                hops.push(e.hop.clone());
                 if new_sig {
+                    seen_sigs.insert(target.sig, !c);
                     // Through other principals only what rates: destroy,
                     // escalate, secrets and data reads (plain writes and
                     // reads are on the target's own assessment), and only
@@ -561,7 +597,7 @@ pub fn assess_account_with(
                 // Becoming a principal is itself an escalation; listed for
                 // the first hop only (deeper hops show in `via`), and once
                 // per distinct set of policies (the rest reach the same).
-                if via.is_empty() && (new_sig || !graph.admin[e.to].is_empty()) {
+                if first_hop {
                     reach.push(Reach {
                         actions: vec![e
                             .hop
@@ -576,14 +612,13 @@ pub fn assess_account_with(
                         environment: options.environments.get(&target.account).cloned(),
                         category: Category::Escalate,
                         conditional: c,
-                        via: via.clone(),
+                        via: Vec::new(),
                         reversible: None,
                         data: false,
                         certainty: Certainty::Inferred,
                         evidence: format!("can become {}: {}", target.arn, e.evidence),
                     });
                 }
-                queue.push_back((e.to, hops, c));
             }
         }
         if !graph.named[i] {
@@ -626,6 +661,17 @@ pub fn assess_account_with(
         principals,
         findings,
     }
+}
+
+/// The hops of a chain, from the audited principal on.
+fn spell_chain(links: &[(usize, &str)], mut at: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(&(parent, hop)) = links.get(at) {
+        out.push(hop.to_string());
+        at = parent;
+    }
+    out.reverse();
+    out
 }
 
 /// At most this many actions are copied into an entry reached through
@@ -696,16 +742,25 @@ fn apply_admin(
     }
 }
 
-fn dedup_reach(mut reach: Vec<Reach>) -> Vec<Reach> {
-    let mut seen = HashSet::new();
-    reach.retain(|r| {
-        seen.insert((
-            r.actions.clone(),
-            r.resource.clone(),
-            r.category,
-            r.conditional,
-            r.via.clone(),
-        ))
-    });
+fn dedup_reach(reach: Vec<Reach>) -> Vec<Reach> {
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::new();
+        reach
+            .iter()
+            .map(|r| {
+                seen.insert((
+                    r.actions.as_slice(),
+                    r.resource.as_str(),
+                    r.category,
+                    r.conditional,
+                    r.via.as_slice(),
+                ))
+            })
+            .collect()
+    };
     reach
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(r, k)| k.then_some(r))
+        .collect()
 }

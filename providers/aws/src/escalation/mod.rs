@@ -19,7 +19,7 @@ use crate::classify::Classifier;
 use crate::context::Context;
 use crate::eval::{evaluate, Decision, PolicySet, Principal, Request};
 use crate::policy::pattern::simple_glob;
-use crate::policy::{ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec};
+use crate::policy::{ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec};
 use crate::reach::{evidence_of, GrantIndex};
 
 /// What the graph needs to know about one principal.
@@ -62,11 +62,94 @@ pub struct AdminPath {
 
 #[derive(Debug, Default)]
 pub struct Graph {
-    pub edges: Vec<Vec<Edge>>,
+    /// Edges from trust policies naming the principal's ARN (already merged
+    /// with its generic edges: a generic unconditional edge to the same
+    /// target replaces a conditional one).
+    pub specific: Vec<Vec<Edge>>,
+    /// The edges every principal of one (policy combination, account) has,
+    /// stored once; `class[i]` indexes it.
+    pub generic: Vec<Vec<Edge>>,
+    pub class: Vec<usize>,
     pub admin: Vec<Vec<AdminPath>>,
     /// Some trust policy names this principal's ARN: its edges are its own,
     /// not those of every principal with the same policies.
     pub named: Vec<bool>,
+}
+
+impl Graph {
+    /// The edges of principal `i`, one per target, in the order they were
+    /// found (specific first).
+    pub fn edges(&self, i: usize) -> impl Iterator<Item = &Edge> + '_ {
+        let specific = self.specific.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let generic = self
+            .class
+            .get(i)
+            .and_then(|&c| self.generic.get(c))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        specific.iter().chain(
+            generic
+                .iter()
+                .filter(move |e| e.to != i && !specific.iter().any(|s| s.to == e.to)),
+        )
+    }
+
+    pub fn edge_count(&self) -> usize {
+        (0..self.class.len()).map(|i| self.edges(i).count()).sum()
+    }
+}
+
+/// Keep one edge per target, in first-found order; an unconditional edge
+/// replaces a conditional one in place.
+fn push_edge(edges: &mut Vec<Edge>, seen: &mut HashMap<usize, usize>, e: Edge) {
+    match seen.get(&e.to) {
+        Some(&k) if edges[k].conditional && !e.conditional => edges[k] = e,
+        Some(_) => {}
+        None => {
+            seen.insert(e.to, edges.len());
+            edges.push(e);
+        }
+    }
+}
+
+/// Every Resource/NotResource pattern of a policy set and a trust policy:
+/// the evaluator's answer for one caller depends on the target ARN only
+/// through which of them match it. `None` when a pattern holds a policy
+/// variable (its meaning depends on the context).
+fn resource_patterns<'a>(set: &'a PolicySet, trust: Option<&'a Policy>) -> Option<Vec<&'a str>> {
+    let mut out = Vec::new();
+    let policies = set
+        .identity
+        .iter()
+        .chain(set.boundaries.iter())
+        .chain(set.session.iter())
+        .chain(set.scps.iter().flatten())
+        .chain(set.rcps.iter().flatten())
+        .chain(trust);
+    for p in policies {
+        for st in &p.statements {
+            let list = match &st.resource {
+                Some(ResourceSpec::Resource(l)) | Some(ResourceSpec::NotResource(l)) => l,
+                None => continue,
+            };
+            for t in list {
+                let raw = t.raw();
+                if raw.contains("${") {
+                    return None;
+                }
+                out.push(raw);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Which of `patterns` match `arn`, as a key.
+fn match_mask(patterns: &[&str], arn: &str) -> Vec<bool> {
+    patterns
+        .iter()
+        .map(|p| simple_glob(p, arn, false))
+        .collect()
 }
 
 fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<(bool, String)> {
@@ -136,7 +219,7 @@ fn trusted(policy: &Policy) -> Vec<Trusted> {
 }
 
 /// Build the graph over `nodes` (users and roles).
-pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
+pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     let mut by_arn: HashMap<String, Vec<usize>> = HashMap::new();
     let mut by_account: HashMap<String, Vec<usize>> = HashMap::new();
     let mut anyone: Vec<usize> = Vec::new();
@@ -170,77 +253,103 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
     anyone.sort_unstable();
     anyone.dedup();
 
+    // Trust policies with the same statements (most roles are stamped from
+    // a few templates) share one content id: with the caller's policies and
+    // the patterns the target ARN matches, it decides the check.
+    let mut trust_ids: HashMap<String, usize> = HashMap::new();
+    let trust_id: Vec<usize> = nodes
+        .iter()
+        .map(|n| match n.trust {
+            Some(t) => {
+                let k = format!("{:?}", t.statements);
+                let next = trust_ids.len();
+                *trust_ids.entry(k).or_insert(next)
+            }
+            None => usize::MAX,
+        })
+        .collect();
+
     let mut graph = Graph {
-        edges: vec![Vec::new(); nodes.len()],
+        specific: vec![Vec::new(); nodes.len()],
+        generic: Vec::new(),
+        class: vec![0; nodes.len()],
         admin: vec![Vec::new(); nodes.len()],
         named: vec![false; nodes.len()],
     };
-    let mut generic_cache: HashMap<(usize, &str), Vec<Edge>> = HashMap::new();
+    let mut generic_index: HashMap<(usize, &str), usize> = HashMap::new();
     for (i, n) in nodes.iter().enumerate() {
-        let mut edges: Vec<Edge> = Vec::new();
-        let mut seen: HashMap<usize, usize> = HashMap::new();
-        let mut push = |edges: &mut Vec<Edge>, e: Edge| {
-            if e.to == i {
-                return;
-            }
-            match seen.get(&e.to) {
-                // Keep one edge per target; an unconditional one wins.
-                Some(&k) if edges[k].conditional && !e.conditional => edges[k] = e,
-                Some(_) => {}
-                None => {
-                    seen.insert(e.to, edges.len());
-                    edges.push(e);
-                }
-            }
-        };
-
         // sts:AssumeRole.
         // Cloned only when a trust policy is to be checked.
         let mut trust_set: Option<PolicySet> = None;
         let named = by_arn.get(n.arn).map(Vec::as_slice).unwrap_or(&[]);
         let by_acct = by_account.get(n.account).map(Vec::as_slice).unwrap_or(&[]);
-        // Trusts naming this principal's ARN: specific to it.
-        for &t in named {
-            let target = &nodes[t];
-            let ts = trust_set.get_or_insert_with(|| n.set.clone());
-            ts.resource = target.trust.cloned();
-            if let Some((conditional, evidence)) = check(n, ts, "sts:AssumeRole", target.arn) {
-                push(
-                    &mut edges,
-                    Edge {
-                        to: t,
-                        hop: format!("sts:AssumeRole -> {}", target.arn),
-                        conditional,
-                        evidence,
-                    },
-                );
-            }
-        }
-        graph.named[i] = !named.is_empty();
 
-        // Everything else depends only on the policies (and the account):
-        // computed once per distinct policy combination.
+        // Everything but named trusts depends only on the policies (and the
+        // account): computed once per distinct policy combination.
         let key = (n.sig, n.account);
-        let generic = match generic_cache.get(&key) {
-            Some(g) => g.clone(),
+        let class = match generic_index.get(&key) {
+            Some(&c) => c,
             None => {
                 let mut gen: Vec<Edge> = Vec::new();
+                let mut seen: HashMap<usize, usize> = HashMap::new();
+                // (trust content, target account, matching patterns) ->
+                // outcome and the trust policy name its evidence cites.
+                type Outcome = Option<(bool, String)>;
+                let mut assume_cache: HashMap<(usize, &str, Vec<bool>), (Outcome, &str)> =
+                    HashMap::new();
+                // The other checks evaluate the caller's own policies only.
+                let own_patterns = resource_patterns(n.set, None);
+                let mut own_cache: HashMap<(&str, &str, Vec<bool>), Outcome> = HashMap::new();
+                let mut own_check = |action: &'static str, target: &NodeView<'a>| -> Outcome {
+                    let Some(p) = own_patterns.as_ref() else {
+                        return check(n, n.set, action, target.arn);
+                    };
+                    own_cache
+                        .entry((action, target.account, match_mask(p, target.arn)))
+                        .or_insert_with(|| check(n, n.set, action, target.arn))
+                        .clone()
+                };
                 for &t in by_acct.iter().chain(anyone.iter()) {
                     let target = &nodes[t];
                     if n.grants.covering("sts:AssumeRole", target.arn).is_none() {
                         continue;
                     }
-                    let ts = trust_set.get_or_insert_with(|| n.set.clone());
-                    ts.resource = target.trust.cloned();
-                    if let Some((conditional, evidence)) =
-                        check(n, ts, "sts:AssumeRole", target.arn)
-                    {
-                        gen.push(Edge {
-                            to: t,
-                            hop: format!("sts:AssumeRole -> {}", target.arn),
-                            conditional,
-                            evidence,
-                        });
+                    let Some(trust) = target.trust else { continue };
+                    let patterns = resource_patterns(n.set, Some(trust));
+                    let cache_key = patterns
+                        .as_ref()
+                        .map(|p| (trust_id[t], target.account, match_mask(p, target.arn)));
+                    let cached = cache_key.as_ref().and_then(|k| assume_cache.get(k));
+                    let outcome = match cached {
+                        Some((outcome, cited)) => outcome.as_ref().map(|(c, ev)| {
+                            // The same decision; the evidence names this
+                            // role's own trust policy.
+                            (
+                                *c,
+                                ev.replace(&format!("{cited} / "), &format!("{} / ", trust.name)),
+                            )
+                        }),
+                        None => {
+                            let ts = trust_set.get_or_insert_with(|| n.set.clone());
+                            ts.resource = Some(trust.clone());
+                            let outcome = check(n, ts, "sts:AssumeRole", target.arn);
+                            if let Some(k) = cache_key {
+                                assume_cache.insert(k, (outcome.clone(), trust.name.as_str()));
+                            }
+                            outcome
+                        }
+                    };
+                    if let Some((conditional, evidence)) = outcome {
+                        push_edge(
+                            &mut gen,
+                            &mut seen,
+                            Edge {
+                                to: t,
+                                hop: format!("sts:AssumeRole -> {}", target.arn),
+                                conditional,
+                                evidence,
+                            },
+                        );
                     }
                 }
 
@@ -270,19 +379,22 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
                             if n.grants.covering("iam:PassRole", target.arn).is_none() {
                                 continue;
                             }
-                            if let Some((conditional, evidence)) =
-                                check(n, n.set, "iam:PassRole", target.arn)
+                            if let Some((conditional, evidence)) = own_check("iam:PassRole", target)
                             {
-                                gen.push(Edge {
-                                    to: t,
-                                    hop: format!(
-                                        "iam:PassRole + {} -> {}",
-                                        rule.actions.join(" + "),
-                                        target.arn
-                                    ),
-                                    conditional: conditional || rule_conditional,
-                                    evidence,
-                                });
+                                push_edge(
+                                    &mut gen,
+                                    &mut seen,
+                                    Edge {
+                                        to: t,
+                                        hop: format!(
+                                            "iam:PassRole + {} -> {}",
+                                            rule.actions.join(" + "),
+                                            target.arn
+                                        ),
+                                        conditional: conditional || rule_conditional,
+                                        evidence,
+                                    },
+                                );
                             }
                         }
                     }
@@ -302,13 +414,17 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
                         if n.grants.covering(action, target.arn).is_none() {
                             continue;
                         }
-                        if let Some((conditional, evidence)) = check(n, n.set, action, target.arn) {
-                            gen.push(Edge {
-                                to: u,
-                                hop: format!("{action} -> {}", target.arn),
-                                conditional,
-                                evidence,
-                            });
+                        if let Some((conditional, evidence)) = own_check(action, target) {
+                            push_edge(
+                                &mut gen,
+                                &mut seen,
+                                Edge {
+                                    to: u,
+                                    hop: format!("{action} -> {}", target.arn),
+                                    conditional,
+                                    evidence,
+                                },
+                            );
                         }
                     }
                 }
@@ -317,33 +433,74 @@ pub fn build(nodes: &[NodeView], classifier: &Classifier) -> Graph {
                 if n.grants.has("iam:UpdateAssumeRolePolicy") {
                     for &r in &roles {
                         let target = &nodes[r];
-                        if r == i
-                            || n.grants
-                                .covering("iam:UpdateAssumeRolePolicy", target.arn)
-                                .is_none()
+                        // Not `r == i`: the list serves every principal of
+                        // the class; each one's own edge is dropped by
+                        // `Graph::edges`.
+                        if n.grants
+                            .covering("iam:UpdateAssumeRolePolicy", target.arn)
+                            .is_none()
                         {
                             continue;
                         }
                         if let Some((conditional, evidence)) =
-                            check(n, n.set, "iam:UpdateAssumeRolePolicy", target.arn)
+                            own_check("iam:UpdateAssumeRolePolicy", target)
                         {
-                            gen.push(Edge {
-                                to: r,
-                                hop: format!("iam:UpdateAssumeRolePolicy -> {}", target.arn),
-                                conditional,
-                                evidence,
-                            });
+                            push_edge(
+                                &mut gen,
+                                &mut seen,
+                                Edge {
+                                    to: r,
+                                    hop: format!("iam:UpdateAssumeRolePolicy -> {}", target.arn),
+                                    conditional,
+                                    evidence,
+                                },
+                            );
                         }
                     }
                 }
-                generic_cache.insert(key, gen.clone());
-                gen
+                graph.generic.push(gen);
+                generic_index.insert(key, graph.generic.len() - 1);
+                graph.generic.len() - 1
             }
         };
-        for e in generic {
-            push(&mut edges, e);
+        graph.class[i] = class;
+
+        // Trusts naming this principal's ARN: specific to it. A generic
+        // unconditional edge to the same target wins over a conditional one.
+        let mut specific: Vec<Edge> = Vec::new();
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        for &t in named {
+            let target = &nodes[t];
+            let ts = trust_set.get_or_insert_with(|| n.set.clone());
+            ts.resource = target.trust.cloned();
+            if let Some((conditional, evidence)) = check(n, ts, "sts:AssumeRole", target.arn) {
+                if t == i {
+                    continue;
+                }
+                push_edge(
+                    &mut specific,
+                    &mut seen,
+                    Edge {
+                        to: t,
+                        hop: format!("sts:AssumeRole -> {}", target.arn),
+                        conditional,
+                        evidence,
+                    },
+                );
+            }
         }
-        graph.edges[i] = edges;
+        for e in specific.iter_mut() {
+            if e.conditional {
+                if let Some(g) = graph.generic[class]
+                    .iter()
+                    .find(|g| g.to == e.to && !g.conditional)
+                {
+                    *e = g.clone();
+                }
+            }
+        }
+        graph.named[i] = !named.is_empty();
+        graph.specific[i] = specific;
         graph.admin[i] = admin_paths(n);
     }
     graph
