@@ -393,6 +393,14 @@ pub fn assess_account_with(
         })
         .collect();
 
+    // Each action's harm weight, to order merged entries headline first.
+    let mut weights: HashMap<&str, u32> = HashMap::new();
+    for sig in &sigs {
+        for g in &sig.grants.list {
+            weights.entry(g.action.as_str()).or_insert(g.class.weight);
+        }
+    }
+
     let mut principals = Vec::with_capacity(nodes.len());
     let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
     let mut visited: Vec<u32> = vec![0; nodes.len()];
@@ -441,7 +449,8 @@ pub fn assess_account_with(
                         }
                         .to_string(),
                         identity: n.arn.clone(),
-                        status: Status::Unknown,
+                        // Listed in the account data: the principal exists.
+                        status: Status::Valid,
                         expires_at: None,
                         reach: dedup_reach(reach),
                         findings: node_findings,
@@ -452,31 +461,10 @@ pub fn assess_account_with(
             }
         }
 
-        // (category, resource, headline) already reached, certainly or
-        // under conditions: a longer path to the same harm adds nothing.
-        let mut covered: HashSet<(Category, String, String)> = HashSet::new();
-        let mut covered_cond: HashSet<(Category, String, String)> = HashSet::new();
-        // Actions held unconditionally on every resource of the account, by
-        // category: an entry on a narrower resource of the same account
-        // whose actions are all among them adds nothing.
-        let every = display_resource("*", &account);
-        let mut everywhere: HashMap<Category, HashSet<String>> = HashMap::new();
-        for r in &reach {
-            if let Some(a) = r.actions.first() {
-                let k = (r.category, r.resource.clone(), a.clone());
-                if r.conditional {
-                    covered_cond.insert(k);
-                } else {
-                    covered.insert(k);
-                }
-            }
-            if r.resource == every && !r.conditional {
-                everywhere
-                    .entry(r.category)
-                    .or_default()
-                    .extend(r.actions.iter().cloned());
-            }
-        }
+        // What is reached through others, merged per (category, resource,
+        // data, conditional) across every principal reached; what the
+        // principal can already do itself is left out.
+        let mut transitive = Transitive::new(&own_reach[n.sig], &account, &weights);
         // Breadth first: the shortest chain to each principal is reported.
         // Visited marks by run number: no per-principal set to allocate.
         stamp += 1;
@@ -550,40 +538,17 @@ pub fn assess_account_with(
                     seen_sigs.insert(target.sig, !c);
                     // Through other principals only what rates: destroy,
                     // escalate, secrets and data reads (plain writes and
-                    // reads are on the target's own assessment), and only
-                    // what the caller cannot already do itself.
+                    // reads are on the target's own assessment).
+                    let chain = transitive.chains.len();
+                    let mut used = false;
                     for r in own_reach[target.sig]
                         .iter()
                         .filter(|r| crate::reach::concrete(r.category) || r.data)
                     {
-                        let Some(a) = r.actions.first() else { continue };
-                        let k = (r.category, r.resource.clone(), a.clone());
-                        let cond = r.conditional || c;
-                        if covered.contains(&k) || (cond && covered_cond.contains(&k)) {
-                            continue;
-                        }
-                        let in_account = r.resource != every
-                            && crate::reach::arn_account(&r.resource)
-                                .is_none_or(|x| x.is_empty() || x.contains('*') || x == account);
-                        if in_account
-                            && everywhere
-                                .get(&r.category)
-                                .is_some_and(|set| r.actions.iter().all(|x| set.contains(x)))
-                        {
-                            continue;
-                        }
-                        if r.resource == every && !cond {
-                            everywhere
-                                .entry(r.category)
-                                .or_default()
-                                .extend(r.actions.iter().cloned());
-                        }
-                        if cond {
-                            covered_cond.insert(k);
-                        } else {
-                            covered.insert(k);
-                        }
-                        reach.push(transitive_entry(r, &hops, c, &target.arn));
+                        used |= transitive.add(r, c, chain);
+                    }
+                    if used {
+                        transitive.chains.push((hops.clone(), target.arn.as_str()));
                     }
                 }
                 apply_admin(
@@ -621,6 +586,7 @@ pub fn assess_account_with(
                 }
             }
         }
+        transitive.finish(&mut reach);
         if !graph.named[i] {
             bfs_cache.insert(
                 n.sig,
@@ -648,7 +614,8 @@ pub fn assess_account_with(
                 }
                 .to_string(),
                 identity: n.arn.clone(),
-                status: Status::Unknown,
+                // Listed in the account data: the principal exists.
+                status: Status::Valid,
                 expires_at: None,
                 reach: dedup_reach(reach),
                 findings: node_findings,
@@ -674,24 +641,201 @@ fn spell_chain(links: &[(usize, &str)], mut at: usize) -> Vec<String> {
     out
 }
 
-/// At most this many actions are copied into an entry reached through
-/// other principals; the full list is on that principal's own assessment.
-pub const TRANSITIVE_ACTIONS: usize = 25;
+/// One action reached through other principals: its weight, the chain
+/// it was first (so most shortly) reached by, and the entry it came from.
+struct Via<'a> {
+    weight: u32,
+    chain: usize,
+    source: &'a Reach,
+}
 
-/// A target's own entry as reached through `hops`. The headline order is
-/// kept, so `actions[0]` stays the worst action.
-fn transitive_entry(r: &Reach, hops: &[String], conditional: bool, target: &str) -> Reach {
-    let mut out = r.clone();
-    out.via = hops.to_vec();
-    out.conditional |= conditional;
-    if out.actions.len() > TRANSITIVE_ACTIONS {
-        let more = out.actions.len() - TRANSITIVE_ACTIONS;
-        out.actions.truncate(TRANSITIVE_ACTIONS);
-        out.evidence.push_str(&format!(
-            " (and {more} more actions: see the assessment of {target})"
-        ));
+/// What one principal reaches through others, merged per (category,
+/// resource, data, conditional): one entry per distinct harm, every
+/// destroy/escalate/secrets action by name, `via` the chain of its headline.
+struct Transitive<'a> {
+    account: &'a str,
+    every: String,
+    weights: &'a HashMap<&'a str, u32>,
+    /// Actions the principal holds itself, per (category, resource):
+    /// unconditionally, and only under conditions.
+    own: HashMap<(Category, &'a str), HashSet<&'a str>>,
+    own_cond: HashMap<(Category, &'a str), HashSet<&'a str>>,
+    /// Actions held unconditionally on every resource of the account.
+    everywhere: HashMap<Category, HashSet<&'a str>>,
+    merged: HashMap<(Category, &'a str, bool, bool), HashMap<&'a str, Via<'a>>>,
+    order: Vec<(Category, &'a str, bool, bool)>,
+    /// Chains (hops, the principal at their end) in the order found.
+    chains: Vec<(Vec<String>, &'a str)>,
+}
+
+impl<'a> Transitive<'a> {
+    fn new(own: &'a [Reach], account: &'a str, weights: &'a HashMap<&'a str, u32>) -> Self {
+        let every = display_resource("*", account);
+        let mut t = Transitive {
+            account,
+            every,
+            weights,
+            own: HashMap::new(),
+            own_cond: HashMap::new(),
+            everywhere: HashMap::new(),
+            merged: HashMap::new(),
+            order: Vec::new(),
+            chains: Vec::new(),
+        };
+        for r in own {
+            let set = if r.conditional {
+                t.own_cond.entry((r.category, r.resource.as_str()))
+            } else {
+                t.own.entry((r.category, r.resource.as_str()))
+            };
+            set.or_default()
+                .extend(r.actions.iter().map(String::as_str));
+            if !r.conditional && r.resource == t.every {
+                t.everywhere
+                    .entry(r.category)
+                    .or_default()
+                    .extend(r.actions.iter().map(String::as_str));
+            }
+        }
+        t
     }
-    out
+
+    /// A resource of this account (a wildcard or missing account counts).
+    fn in_account(&self, resource: &str) -> bool {
+        resource != self.every
+            && crate::reach::arn_account(resource)
+                .is_none_or(|x| x.is_empty() || x.contains('*') || x == self.account)
+    }
+
+    /// Adds a target's entry reached by chain number `chain`; true when
+    /// some action of it was new.
+    fn add(&mut self, r: &'a Reach, via_conditional: bool, chain: usize) -> bool {
+        let cond = r.conditional || via_conditional;
+        let k = (r.category, r.resource.as_str());
+        let own = self.own.get(&k);
+        let own_cond = self.own_cond.get(&k);
+        let every = if self.in_account(&r.resource) {
+            self.everywhere.get(&r.category)
+        } else {
+            None
+        };
+        let key = (r.category, r.resource.as_str(), r.data, cond);
+        let mut added = false;
+        for a in &r.actions {
+            let a = a.as_str();
+            if own.is_some_and(|s| s.contains(a))
+                || (cond && own_cond.is_some_and(|s| s.contains(a)))
+                || every.is_some_and(|s| s.contains(a))
+            {
+                continue;
+            }
+            let entry = match self.merged.get_mut(&key) {
+                Some(m) => m,
+                None => {
+                    self.order.push(key);
+                    self.merged.entry(key).or_default()
+                }
+            };
+            // Breadth first: the first chain to an action is the shortest.
+            if let std::collections::hash_map::Entry::Vacant(v) = entry.entry(a) {
+                v.insert(Via {
+                    weight: self.weights.get(a).copied().unwrap_or(0),
+                    chain,
+                    source: r,
+                });
+                added = true;
+            }
+        }
+        added
+    }
+
+    /// The merged entries, headline first; an action also reached
+    /// unconditionally, or on every resource of the account, is dropped
+    /// from the narrower or conditional entries.
+    fn finish(self, out: &mut Vec<Reach>) {
+        let mut everywhere = self.everywhere.clone();
+        for k in &self.order {
+            let (category, resource, _, cond) = *k;
+            if !cond && resource == self.every {
+                if let Some(m) = self.merged.get(k) {
+                    everywhere.entry(category).or_default().extend(m.keys());
+                }
+            }
+        }
+        for k in &self.order {
+            let (category, resource, data, cond) = *k;
+            let Some(m) = self.merged.get(k) else {
+                continue;
+            };
+            let certain = if cond {
+                self.merged.get(&(category, resource, data, false))
+            } else {
+                None
+            };
+            let every = if self.in_account(resource) {
+                everywhere.get(&category)
+            } else {
+                None
+            };
+            let mut actions: Vec<(&str, &Via)> = m
+                .iter()
+                .filter(|(a, _)| {
+                    !certain.is_some_and(|c| c.contains_key(*a))
+                        && !every.is_some_and(|e| e.contains(*a))
+                })
+                .map(|(a, v)| (*a, v))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            actions.sort_by(|a, b| b.1.weight.cmp(&a.1.weight).then_with(|| a.0.cmp(b.0)));
+            let head = actions[0].1;
+            let Some((hops, holder)) = self.chains.get(head.chain) else {
+                continue;
+            };
+            let mut holders: Vec<usize> = actions.iter().map(|(_, v)| v.chain).collect();
+            holders.sort_unstable();
+            holders.dedup();
+            let reversible = if category == Category::Destroy {
+                // Irreversible if any principal reached can also destroy
+                // the backups; unknown if any is unknown.
+                let mut rev = Some(true);
+                for (_, v) in &actions {
+                    match v.source.reversible {
+                        Some(false) => {
+                            rev = Some(false);
+                            break;
+                        }
+                        None => rev = None,
+                        Some(true) => {}
+                    }
+                }
+                rev
+            } else {
+                None
+            };
+            let mut evidence = format!("as {holder}: {}", head.source.evidence);
+            if holders.len() > 1 {
+                evidence.push_str(&format!(
+                    " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
+                    actions.len(),
+                    holders.len()
+                ));
+            }
+            out.push(Reach {
+                actions: actions.iter().map(|(a, _)| a.to_string()).collect(),
+                resource: head.source.resource.clone(),
+                environment: head.source.environment.clone(),
+                category,
+                conditional: cond,
+                via: hops.clone(),
+                reversible,
+                data,
+                certainty: head.source.certainty,
+                evidence,
+            });
+        }
+    }
 }
 
 /// Self-edit paths become escalate entries: the matching entry (same

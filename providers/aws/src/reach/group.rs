@@ -37,32 +37,31 @@ fn environment(resource: &str, g: &Grouping) -> Option<String> {
     g.environments.get(acct).cloned()
 }
 
-type Key = (Category, String, Option<String>, bool, bool, String);
+/// (category, resource, environment, conditional, data read). Destroy,
+/// escalate and secrets merge across services on one resource (every
+/// action listed by name); plain writes and reads too, summarised.
+type Key = (Category, String, Option<String>, bool, bool);
+
+/// A summarised write/read entry lists every action by name up to this
+/// many; beyond, the most harmful few and a count per service.
+pub const SUMMARY_NAMED: usize = 12;
+/// How many per-service counts a summarised entry lists.
+pub const SUMMARY_SERVICES: usize = 10;
 
 pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
     let mut groups: BTreeMap<Key, Vec<&Grant>> = BTreeMap::new();
     for gr in grants {
-        let service = if concrete(gr.class.category) {
-            String::new()
-        } else {
-            gr.action
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
-        };
         let key = (
             gr.class.category,
             display_resource(&gr.resource, g.account),
             environment(&gr.resource, g),
             gr.conditional || g.via_conditional,
             gr.class.data,
-            service,
         );
         groups.entry(key).or_default().push(gr);
     }
     let mut out = Vec::with_capacity(groups.len());
-    for ((category, resource, environment, conditional, data, _), mut members) in groups {
+    for ((category, resource, environment, conditional, data), mut members) in groups {
         members.sort_by(|a, b| {
             b.class
                 .weight
@@ -70,7 +69,6 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
                 .then_with(|| a.action.cmp(&b.action))
         });
         members.dedup_by(|a, b| a.action == b.action);
-        let actions: Vec<String> = members.iter().map(|m| m.action.clone()).collect();
         let reversible = if category == Category::Destroy {
             let classes: Vec<&Class> = members.iter().map(|m| m.class.as_ref()).collect();
             reversibility(&classes, grants)
@@ -85,12 +83,11 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         if others > 0 {
             evidence.push_str(&format!(" (and {others} more actions by other statements)"));
         }
-        if !concrete(category) && !data && actions.len() >= super::SUMMARY_LIMIT {
-            evidence.push_str(&format!(
-                " (summary: the first {} allowed actions of this service; more may be allowed)",
-                super::SUMMARY_LIMIT
-            ));
-        }
+        let actions = if !concrete(category) && !data {
+            summarise(&members, category, &mut evidence)
+        } else {
+            members.iter().map(|m| m.action.clone()).collect()
+        };
         out.push(Reach {
             actions,
             resource,
@@ -105,4 +102,59 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         });
     }
     out
+}
+
+/// Plain writes and reads, which the contract lets be summarised: every
+/// name when there are few; else, per service (most harmful service
+/// first), its most harmful action by name, then one
+/// `service:* (N more write actions)` item per service. The evidence says
+/// what was summarised and where the full list comes from.
+fn summarise(members: &[&Grant], category: Category, evidence: &mut String) -> Vec<String> {
+    let word = category.as_str();
+    // Services in order of their most harmful action (members are sorted
+    // worst first), with that action and how many they hold.
+    let mut services: Vec<(&str, &str, usize)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for m in members {
+        let service = m.action.split(':').next().unwrap_or("");
+        match index.get(service) {
+            Some(&i) => services[i].2 += 1,
+            None => {
+                index.insert(service, services.len());
+                services.push((service, m.action.as_str(), 1));
+            }
+        }
+    }
+    // Plain writes and reads are evaluated up to SUMMARY_LIMIT per service
+    // and resource (`*` alone is 22,000 actions), so a count at the limit
+    // is a lower bound.
+    let capped = services.iter().any(|s| s.2 >= super::SUMMARY_LIMIT);
+    if members.len() <= SUMMARY_NAMED && !capped {
+        return members.iter().map(|m| m.action.clone()).collect();
+    }
+    let shown = &services[..services.len().min(SUMMARY_SERVICES)];
+    let mut actions: Vec<String> = shown.iter().map(|s| s.1.to_string()).collect();
+    for (service, _, n) in shown {
+        if *n > 1 {
+            let more = if *n >= super::SUMMARY_LIMIT {
+                " or more"
+            } else {
+                ""
+            };
+            actions.push(format!("{service}:* ({}{more} more {word} actions)", n - 1));
+        }
+    }
+    let hidden = services.len() - shown.len();
+    evidence.push_str(&format!(
+        " (summary: {}{} plain {word} actions in {} services are allowed on this resource; listed: each service's most harmful action by name and a count of the rest{}; the principal's full list: `aws iam simulate-principal-policy` or `blastradius aws simulate`)",
+        members.len(),
+        if capped { " or more (plain writes and reads are evaluated up to 5 per service)" } else { "" },
+        services.len(),
+        if hidden > 0 {
+            format!(", for the {SUMMARY_SERVICES} most harmful services; {hidden} more services not listed")
+        } else {
+            String::new()
+        },
+    ));
+    actions
 }
