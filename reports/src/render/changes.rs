@@ -3,7 +3,7 @@
 //! escapes them its own way (terminal, Markdown, HTML).
 
 use super::text::{self, Source};
-use crate::{Changes, CredentialRef, Report, Severity, WorstCase};
+use crate::{CapabilityChange, Changes, CredentialRef, Report, Severity, WorstCase};
 
 /// One group of changes: `New capabilities`, `Ratings up`, ...
 pub(crate) struct Section {
@@ -17,6 +17,23 @@ pub(crate) struct Line {
     pub lead: String,
     pub severity: Severity,
     pub rest: String,
+}
+
+/// `escalate critical: ACTIONS on RESOURCE in ENV; CREDENTIAL` for each.
+fn capability_lines(list: &[CapabilityChange], name: &dyn Fn(&str) -> String) -> Vec<Line> {
+    list.iter()
+        .map(|c| Line {
+            lead: format!("{} ", c.category),
+            severity: c.severity,
+            rest: format!(
+                ": {} on {} in {}; {}",
+                c.actions.join(", "),
+                c.resource,
+                text::environment(c.environment.as_deref()),
+                name(&c.credential_id)
+            ),
+        })
+        .collect()
 }
 
 /// The non-empty sections, most alarming first: what is new, then what
@@ -38,21 +55,7 @@ pub(crate) fn sections(report: &Report, changes: &Changes) -> Vec<Section> {
         },
         Section {
             title: "New capabilities",
-            lines: changes
-                .new_capabilities
-                .iter()
-                .map(|c| Line {
-                    lead: format!("{} ", c.category),
-                    severity: c.severity,
-                    rest: format!(
-                        ": {} on {} in {}; {}",
-                        c.actions.join(", "),
-                        c.resource,
-                        text::environment(c.environment.as_deref()),
-                        name(&c.credential_id)
-                    ),
-                })
-                .collect(),
+            lines: capability_lines(&changes.new_capabilities, &name),
         },
         Section {
             title: "Ratings up",
@@ -132,21 +135,7 @@ pub(crate) fn sections(report: &Report, changes: &Changes) -> Vec<Section> {
         },
         Section {
             title: "Capabilities gone",
-            lines: changes
-                .gone_capabilities
-                .iter()
-                .map(|c| Line {
-                    lead: format!("{} ", c.category),
-                    severity: c.severity,
-                    rest: format!(
-                        ": {} on {} in {}; {}",
-                        c.actions.join(", "),
-                        c.resource,
-                        text::environment(c.environment.as_deref()),
-                        name(&c.credential_id)
-                    ),
-                })
-                .collect(),
+            lines: capability_lines(&changes.gone_capabilities, &name),
         },
         Section {
             title: "Ratings down",
