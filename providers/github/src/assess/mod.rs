@@ -201,6 +201,9 @@ fn grant_check(token: &TokenExport, entry: &Entry, target: Target, v: &mut Verdi
                     used.insert(0, "repo");
                 } else if repo.is_public() && eff.contains("public_repo") {
                     used.insert(0, "public_repo");
+                } else if repo.is_public() && entry.public_read {
+                    // Any token may read a public repository.
+                    used.insert(0, "no scope needed (public repository)");
                 } else {
                     return None;
                 }
@@ -499,10 +502,6 @@ pub(crate) fn repo_reach(token: &TokenExport, repo: &Repo) -> Vec<(String, Reach
     let t = table();
     let mut out = Vec::new();
     for entry in &t.repo {
-        // Anyone may read a public repository: not worth a line.
-        if entry.public_read && repo.is_public() {
-            continue;
-        }
         let target = Target::Repo(repo);
         let mut v = Verdict::new();
         if role_check(entry, target, &mut v).is_none()
