@@ -56,7 +56,13 @@ fn child(path: &str) {
                 .or_insert(0usize) += 1;
         }
     }
-    eprintln!("    reach entries by category (/via: through another principal): {by_cat:?}");
+    let names: usize = a
+        .principals
+        .iter()
+        .flat_map(|p| &p.assessment.reach)
+        .map(|r| r.actions.len())
+        .sum();
+    eprintln!("    reach entries by category (/via: through another principal): {by_cat:?}; {names} action names in all");
     println!(
         "RESULT {} {} {} {} {} {}",
         read.as_secs_f64(),

@@ -465,6 +465,8 @@ pub fn assess_account_with(
         // data, conditional) across every principal reached; what the
         // principal can already do itself is left out.
         let mut transitive = Transitive::new(&own_reach[n.sig], &account, &weights);
+        // First hops: (hop, target is admin-equivalent, entry).
+        let mut becoming: Vec<(&str, bool, Reach)> = Vec::new();
         // Breadth first: the shortest chain to each principal is reported.
         // Visited marks by run number: no per-principal set to allocate.
         stamp += 1;
@@ -563,30 +565,36 @@ pub fn assess_account_with(
                 // the first hop only (deeper hops show in `via`), and once
                 // per distinct set of policies (the rest reach the same).
                 if first_hop {
-                    reach.push(Reach {
-                        actions: vec![e
-                            .hop
-                            .split(" -> ")
-                            .next()
-                            .unwrap_or("")
-                            .split(" + ")
-                            .next()
-                            .unwrap_or("")
-                            .to_string()],
-                        resource: target.arn.clone(),
-                        environment: options.environments.get(&target.account).cloned(),
-                        category: Category::Escalate,
-                        conditional: c,
-                        via: Vec::new(),
-                        reversible: None,
-                        data: false,
-                        certainty: Certainty::Inferred,
-                        evidence: format!("can become {}: {}", target.arn, e.evidence),
-                    });
+                    becoming.push((
+                        e.hop.as_str(),
+                        !graph.admin[e.to].is_empty(),
+                        Reach {
+                            actions: vec![e
+                                .hop
+                                .split(" -> ")
+                                .next()
+                                .unwrap_or("")
+                                .split(" + ")
+                                .next()
+                                .unwrap_or("")
+                                .to_string()],
+                            resource: target.arn.clone(),
+                            environment: options.environments.get(&target.account).cloned(),
+                            category: Category::Escalate,
+                            conditional: c,
+                            via: Vec::new(),
+                            reversible: None,
+                            data: false,
+                            certainty: Certainty::Inferred,
+                            evidence: format!("can become {}: {}", target.arn, e.evidence),
+                        },
+                    ));
                 }
             }
         }
+        let mark = reach.len();
         transitive.finish(&mut reach);
+        add_becoming(&mut reach, mark, becoming, &account);
         if !graph.named[i] {
             bfs_cache.insert(
                 n.sig,
@@ -762,6 +770,7 @@ impl<'a> Transitive<'a> {
                 }
             }
         }
+        let mut built: Vec<Built> = Vec::new();
         for k in &self.order {
             let (category, resource, data, cond) = *k;
             let Some(m) = self.merged.get(k) else {
@@ -822,21 +831,179 @@ impl<'a> Transitive<'a> {
                     holders.len()
                 ));
             }
-            out.push(Reach {
-                actions: actions.iter().map(|(a, _)| a.to_string()).collect(),
-                resource: head.source.resource.clone(),
-                environment: head.source.environment.clone(),
-                category,
-                conditional: cond,
-                via: hops.clone(),
-                reversible,
-                data,
-                certainty: head.source.certainty,
-                evidence,
+            built.push(Built {
+                weight: head.weight,
+                actions: actions.iter().map(|(a, v)| (*a, v.weight)).collect(),
+                reach: Reach {
+                    actions: Vec::new(),
+                    resource: head.source.resource.clone(),
+                    environment: head.source.environment.clone(),
+                    category,
+                    conditional: cond,
+                    via: hops.clone(),
+                    reversible,
+                    data,
+                    certainty: head.source.certainty,
+                    evidence,
+                },
             });
+        }
+        // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
+        // harmful resources keep entries of their own; the rest are merged
+        // into one entry that still names every action (the contract), so
+        // the output grows with distinct harms, not with reachable
+        // principals times their resources.
+        built.sort_by(|a, b| {
+            (a.reach.category, a.reach.data, a.reach.conditional)
+                .cmp(&(b.reach.category, b.reach.data, b.reach.conditional))
+                .then_with(|| b.weight.cmp(&a.weight))
+                .then_with(|| a.reach.resource.cmp(&b.reach.resource))
+        });
+        let mut start = 0;
+        while start < built.len() {
+            let group = |x: &Built| (x.reach.category, x.reach.data, x.reach.conditional);
+            let g = group(&built[start]);
+            let end = built[start..]
+                .iter()
+                .position(|x| group(x) != g)
+                .map_or(built.len(), |p| start + p);
+            let keep = (end - start).min(TRANSITIVE_RESOURCES);
+            for b in &mut built[start..start + keep] {
+                let mut r = std::mem::replace(&mut b.reach, empty_reach());
+                r.actions = b.actions.iter().map(|(a, _)| a.to_string()).collect();
+                out.push(r);
+            }
+            if end - start > keep {
+                let rest = &mut built[start + keep..end];
+                let mut union: HashMap<&str, u32> = HashMap::new();
+                let mut reversible = Some(true);
+                for b in rest.iter() {
+                    for &(a, w) in &b.actions {
+                        union.insert(a, w);
+                    }
+                    match b.reach.reversible {
+                        Some(false) => reversible = Some(false),
+                        None if reversible != Some(false) => reversible = None,
+                        _ => {}
+                    }
+                }
+                let mut actions: Vec<(&str, u32)> = union.into_iter().collect();
+                actions.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+                let names: String = rest
+                    .iter()
+                    .take(3)
+                    .map(|b| b.reach.resource.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let first = std::mem::replace(&mut rest[0].reach, empty_reach());
+                out.push(Reach {
+                    actions: actions.iter().map(|(a, _)| a.to_string()).collect(),
+                    resource: format!(
+                        "{} more resources reached through other principals",
+                        end - start - keep
+                    ),
+                    reversible: if g.0 == Category::Destroy { reversible } else { None },
+                    evidence: format!(
+                        "summary of {} further resources ({}, ...), each reached through another principal; `via` is the chain to the most harmful of them; {}",
+                        end - start - keep,
+                        names,
+                        first.evidence
+                    ),
+                    ..first
+                });
+            }
+            start = end;
         }
     }
 }
+
+/// At most this many resources per (category, data, conditional) keep an
+/// entry of their own among what is reached through other principals.
+pub const TRANSITIVE_RESOURCES: usize = 8;
+
+/// A merged entry before its action names are spelled out.
+struct Built<'a> {
+    weight: u32,
+    actions: Vec<(&'a str, u32)>,
+    reach: Reach,
+}
+
+fn empty_reach() -> Reach {
+    Reach {
+        actions: Vec::new(),
+        resource: String::new(),
+        environment: None,
+        category: Category::Read,
+        conditional: false,
+        via: Vec::new(),
+        reversible: None,
+        data: false,
+        certainty: Certainty::Inferred,
+        evidence: String::new(),
+    }
+}
+
+/// Becoming another principal is itself an escalation. A first hop is
+/// listed on its own when some entry's chain starts with it or the target
+/// is admin-equivalent; the others (they add nothing beyond what is
+/// listed) are counted in one entry per (action, conditional).
+fn add_becoming(
+    reach: &mut Vec<Reach>,
+    mark: usize,
+    becoming: Vec<(&str, bool, Reach)>,
+    account: &str,
+) {
+    let used: HashSet<&str> = reach[mark..]
+        .iter()
+        .filter_map(|r| r.via.first().map(String::as_str))
+        .collect();
+    let used: HashSet<String> = used.into_iter().map(str::to_string).collect();
+    let mut rest: Vec<Reach> = Vec::new();
+    for (hop, admin, r) in becoming {
+        if admin || used.contains(hop) {
+            reach.push(r);
+        } else {
+            rest.push(r);
+        }
+    }
+    if rest.len() <= BECOMING_LISTED {
+        reach.extend(rest);
+        return;
+    }
+    let mut groups: std::collections::BTreeMap<(String, bool), Vec<Reach>> = Default::default();
+    for r in rest {
+        let action = r.actions.first().cloned().unwrap_or_default();
+        groups.entry((action, r.conditional)).or_default().push(r);
+    }
+    for ((action, conditional), members) in groups {
+        let names: Vec<&str> = members
+            .iter()
+            .take(5)
+            .map(|r| r.resource.as_str())
+            .collect();
+        reach.push(Reach {
+            actions: vec![action.clone()],
+            resource: format!("{} principals of account {account}", members.len()),
+            environment: members[0].environment.clone(),
+            category: Category::Escalate,
+            conditional,
+            via: Vec::new(),
+            reversible: None,
+            data: false,
+            certainty: Certainty::Inferred,
+            evidence: format!(
+                "can become {} principals by {action} ({}{}), none of which adds a harm beyond the entries listed; e.g. {}",
+                members.len(),
+                names.join(", "),
+                if members.len() > names.len() { ", ..." } else { "" },
+                members[0].evidence
+            ),
+        });
+    }
+}
+
+/// First hops that add nothing are listed one by one up to this many.
+const BECOMING_LISTED: usize = 5;
 
 /// Self-edit paths become escalate entries: the matching entry (same
 /// resource, holding the action) gets the action first and the

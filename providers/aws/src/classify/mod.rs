@@ -150,6 +150,8 @@ pub struct Classifier {
     /// Classifications already made: `*` expands to 22,000 actions for every
     /// distinct policy combination.
     cache: Mutex<HashMap<(String, Option<AccessLevel>), Class>>,
+    /// (catalog, action) -> its class, shared by every grant of it.
+    shared: Mutex<HashMap<(usize, String), std::sync::Arc<Class>>>,
 }
 
 impl Classifier {
@@ -201,6 +203,7 @@ impl Classifier {
             passrole: raw.passrole,
             examples: raw.example,
             cache: Mutex::default(),
+            shared: Mutex::default(),
         })
     }
 
@@ -220,6 +223,7 @@ impl Classifier {
                 passrole: Vec::new(),
                 examples: Vec::new(),
                 cache: Mutex::default(),
+                shared: Mutex::default(),
             })
         })
     }
@@ -245,6 +249,29 @@ impl Classifier {
             }
         }
         out
+    }
+
+    /// [`Classifier::classify`] with the catalog's access level, shared:
+    /// each action is classified once per process, not once per policy
+    /// combination that holds it.
+    pub fn classify_shared(
+        &self,
+        action: &str,
+        catalog: &dyn crate::classify::ActionCatalog,
+    ) -> std::sync::Arc<Class> {
+        // Keyed by the catalog too: another catalog may give the same
+        // action another access level.
+        let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
+        if let Ok(cache) = self.shared.lock() {
+            if let Some(c) = cache.get(&(which, action.to_string())) {
+                return c.clone();
+            }
+        }
+        let c = std::sync::Arc::new(self.classify(action, catalog.access_level(action)));
+        if let Ok(mut cache) = self.shared.lock() {
+            cache.insert((which, action.to_string()), c.clone());
+        }
+        c
     }
 
     /// Classify one concrete action; `level` is the catalog's access level

@@ -194,22 +194,24 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     // SUMMARY_LIMIT allowed actions on one resource the rest of that
     // service's plain writes/reads are not evaluated (`*` alone is 22,000
     // actions). Destroy, escalate, secrets and data reads are all evaluated.
-    let mut summarised: std::collections::HashMap<(String, Category, String), usize> =
+    let mut summarised: std::collections::HashMap<(&str, Category, &str), usize> =
         std::collections::HashMap::new();
-    for (action, resources) in candidates(input.set, input.catalog) {
-        let class = std::sync::Arc::new(
-            input
-                .classifier
-                .classify(&action, input.catalog.access_level(&action)),
-        );
+    let cands = candidates(input.set, input.catalog);
+    for (action, resources) in &cands {
+        let class = input.classifier.classify_shared(action, input.catalog);
         let summary = !concrete(class.category) && !class.data;
-        let service = action.split(':').next().unwrap_or("").to_ascii_lowercase();
+        let service = action.split(':').next().unwrap_or("");
         let lower = action.to_ascii_lowercase();
         let kms = lower.starts_with("kms:");
         let set = if kms { &kms_set } else { input.set };
+        // Which statements match the action: with the service class, all
+        // the evaluator's answer depends on besides the resource. Computed
+        // once per action, not per resource.
+        let mask = action_mask(if kms { &kms_specs } else { &specs }, &lower);
+        let pclass = prefix_class(&lower);
         let mut found: Vec<Grant> = Vec::new();
-        for resource in &resources {
-            let key = (service.clone(), class.category, resource.clone());
+        for resource in resources {
+            let key = (service, class.category, resource.as_str());
             if summary && summarised.get(&key).copied().unwrap_or(0) >= SUMMARY_LIMIT {
                 continue;
             }
@@ -220,18 +222,11 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             let res_acct =
                 arn_account(resource).filter(|a| !a.is_empty() && !a.contains(['*', '?']));
             let cross = res_acct.is_some_and(|a| a != account);
-            let memo_key = (
-                prefix_class(&lower),
-                if kms { &kms_specs } else { &specs }
-                    .iter()
-                    .map(|sp| spec_matches(sp, &lower))
-                    .collect::<Vec<bool>>(),
-                resource.clone(),
-            );
+            let memo_key = (pclass, mask.clone(), resource.as_str());
             let decided = memo.entry(memo_key).or_insert_with(|| {
                 let req = Request {
                     principal: input.principal,
-                    action: &action,
+                    action,
                     resource,
                     resource_account: Some(&account),
                     context: input.context,
@@ -276,8 +271,23 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     out
 }
 
+/// Which of `specs` match a lowercased action: a bit set (policy sets with
+/// more than 64 statements spill into further words).
+fn action_mask(specs: &[&ActionSpec], action_lower: &str) -> Mask {
+    let mut words = vec![0u64; specs.len().div_ceil(64).max(1)];
+    for (i, sp) in specs.iter().enumerate() {
+        if spec_matches(sp, action_lower) {
+            words[i / 64] |= 1 << (i % 64);
+        }
+    }
+    Mask(words)
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Mask(Vec<u64>);
+
 /// (service class, which statements match the action, resource).
-type MemoKey = (u8, Vec<bool>, String);
+type MemoKey<'a> = (u8, Mask, &'a str);
 
 /// Every Action/NotAction of a policy set, in a fixed order.
 fn all_specs(set: &PolicySet) -> Vec<&ActionSpec> {
