@@ -16,6 +16,7 @@ use crate::classify::{default_catalog, ActionCatalog, Classifier};
 use crate::context::Context;
 use crate::escalation::{self, AdminPath, NodeView};
 use crate::eval::{PolicySet, Principal};
+use crate::fasthash::{FastMap, FastSet};
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
@@ -394,7 +395,7 @@ pub fn assess_account_with(
         .collect();
 
     // Each action's harm weight, to order merged entries headline first.
-    let mut weights: HashMap<&str, u32> = HashMap::new();
+    let mut weights: FastMap<&str, u32> = FastMap::default();
     for sig in &sigs {
         for g in &sig.grants.list {
             weights.entry(g.action.as_str()).or_insert(g.class.weight);
@@ -663,30 +664,30 @@ struct Via<'a> {
 struct Transitive<'a> {
     account: &'a str,
     every: String,
-    weights: &'a HashMap<&'a str, u32>,
+    weights: &'a FastMap<&'a str, u32>,
     /// Actions the principal holds itself, per (category, resource):
     /// unconditionally, and only under conditions.
-    own: HashMap<(Category, &'a str), HashSet<&'a str>>,
-    own_cond: HashMap<(Category, &'a str), HashSet<&'a str>>,
+    own: FastMap<(Category, &'a str), FastSet<&'a str>>,
+    own_cond: FastMap<(Category, &'a str), FastSet<&'a str>>,
     /// Actions held unconditionally on every resource of the account.
-    everywhere: HashMap<Category, HashSet<&'a str>>,
-    merged: HashMap<(Category, &'a str, bool, bool), HashMap<&'a str, Via<'a>>>,
+    everywhere: FastMap<Category, FastSet<&'a str>>,
+    merged: FastMap<(Category, &'a str, bool, bool), FastMap<&'a str, Via<'a>>>,
     order: Vec<(Category, &'a str, bool, bool)>,
     /// Chains (hops, the principal at their end) in the order found.
     chains: Vec<(Vec<String>, &'a str)>,
 }
 
 impl<'a> Transitive<'a> {
-    fn new(own: &'a [Reach], account: &'a str, weights: &'a HashMap<&'a str, u32>) -> Self {
+    fn new(own: &'a [Reach], account: &'a str, weights: &'a FastMap<&'a str, u32>) -> Self {
         let every = display_resource("*", account);
         let mut t = Transitive {
             account,
             every,
             weights,
-            own: HashMap::new(),
-            own_cond: HashMap::new(),
-            everywhere: HashMap::new(),
-            merged: HashMap::new(),
+            own: FastMap::default(),
+            own_cond: FastMap::default(),
+            everywhere: FastMap::default(),
+            merged: FastMap::default(),
             order: Vec::new(),
             chains: Vec::new(),
         };
@@ -875,7 +876,7 @@ impl<'a> Transitive<'a> {
             }
             if end - start > keep {
                 let rest = &mut built[start + keep..end];
-                let mut union: HashMap<&str, u32> = HashMap::new();
+                let mut union: FastMap<&str, u32> = FastMap::default();
                 let mut reversible = Some(true);
                 for b in rest.iter() {
                     for &(a, w) in &b.actions {

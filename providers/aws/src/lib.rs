@@ -11,6 +11,7 @@ pub mod classify;
 pub mod context;
 pub mod escalation;
 pub mod eval;
+mod fasthash;
 pub mod gaad;
 #[cfg(feature = "live")]
 pub mod live;

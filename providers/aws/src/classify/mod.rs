@@ -151,7 +151,7 @@ pub struct Classifier {
     /// distinct policy combination.
     cache: Mutex<HashMap<(String, Option<AccessLevel>), Class>>,
     /// (catalog, action) -> its class, shared by every grant of it.
-    shared: Mutex<HashMap<(usize, String), std::sync::Arc<Class>>>,
+    shared: Mutex<HashMap<usize, HashMap<String, std::sync::Arc<Class>>>>,
 }
 
 impl Classifier {
@@ -263,13 +263,16 @@ impl Classifier {
         // action another access level.
         let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
         if let Ok(cache) = self.shared.lock() {
-            if let Some(c) = cache.get(&(which, action.to_string())) {
+            if let Some(c) = cache.get(&which).and_then(|m| m.get(action)) {
                 return c.clone();
             }
         }
         let c = std::sync::Arc::new(self.classify(action, catalog.access_level(action)));
         if let Ok(mut cache) = self.shared.lock() {
-            cache.insert((which, action.to_string()), c.clone());
+            cache
+                .entry(which)
+                .or_default()
+                .insert(action.to_string(), c.clone());
         }
         c
     }

@@ -187,15 +187,15 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     // same decision on the same resource: evaluate each pattern once.
     let specs: Vec<&ActionSpec> = all_specs(input.set);
     let kms_specs: Vec<&ActionSpec> = all_specs(&kms_set);
-    let mut memo: std::collections::HashMap<MemoKey, Option<(bool, std::sync::Arc<str>)>> =
-        std::collections::HashMap::new();
+    let mut memo: crate::fasthash::FastMap<MemoKey, Option<(bool, std::sync::Arc<str>)>> =
+        Default::default();
     let mut out = Vec::new();
     // Plain writes and reads are summarised per service: after
     // SUMMARY_LIMIT allowed actions on one resource the rest of that
     // service's plain writes/reads are not evaluated (`*` alone is 22,000
     // actions). Destroy, escalate, secrets and data reads are all evaluated.
-    let mut summarised: std::collections::HashMap<(&str, Category, &str), usize> =
-        std::collections::HashMap::new();
+    let mut summarised: crate::fasthash::FastMap<(&str, Category, &str), usize> =
+        Default::default();
     let cands = candidates(input.set, input.catalog);
     for (action, resources) in &cands {
         let class = input.classifier.classify_shared(action, input.catalog);
