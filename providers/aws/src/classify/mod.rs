@@ -152,6 +152,8 @@ pub struct Classifier {
     cache: Mutex<HashMap<(String, Option<AccessLevel>), Class>>,
     /// (catalog, action) -> its class, shared by every grant of it.
     shared: Mutex<HashMap<usize, HashMap<String, std::sync::Arc<Class>>>>,
+    /// catalog -> its dense action table (ids, classes, pattern bit sets).
+    tables: Mutex<HashMap<usize, std::sync::Arc<crate::reach::ActionTable>>>,
 }
 
 impl Classifier {
@@ -204,6 +206,7 @@ impl Classifier {
             examples: raw.example,
             cache: Mutex::default(),
             shared: Mutex::default(),
+            tables: Mutex::default(),
         })
     }
 
@@ -224,6 +227,7 @@ impl Classifier {
                 examples: Vec::new(),
                 cache: Mutex::default(),
                 shared: Mutex::default(),
+                tables: Mutex::default(),
             })
         })
     }
@@ -275,6 +279,25 @@ impl Classifier {
                 .insert(action.to_string(), c.clone());
         }
         c
+    }
+
+    /// The dense action table of `catalog` (every action with an integer
+    /// id and its class), built once per (classifier, catalog).
+    pub fn action_table(
+        &self,
+        catalog: &dyn crate::classify::ActionCatalog,
+    ) -> std::sync::Arc<crate::reach::ActionTable> {
+        let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
+        if let Ok(t) = self.tables.lock() {
+            if let Some(t) = t.get(&which) {
+                return t.clone();
+            }
+        }
+        let t = std::sync::Arc::new(crate::reach::ActionTable::build(catalog, self));
+        if let Ok(mut tables) = self.tables.lock() {
+            tables.entry(which).or_insert_with(|| t.clone());
+        }
+        t
     }
 
     /// Classify one concrete action; `level` is the catalog's access level

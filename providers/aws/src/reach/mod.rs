@@ -10,12 +10,15 @@
 //! that narrows `*` to `prod-*` yields `prod-*`, not nothing.
 
 mod group;
+mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use blastradius_report::Category;
 
 pub use group::{display_resource, group_reach, Grouping};
+use table::SummaryKey;
+pub use table::{ActionEntry, ActionTable, SpecBits};
 
 use crate::classify::{ActionCatalog, Class, Classifier};
 use crate::context::Context;
@@ -174,6 +177,13 @@ pub fn evidence_of(ev: &Evaluation) -> String {
 /// Every grant of a policy set: each candidate action evaluated on each
 /// candidate resource. When `*` is allowed outright, the narrower resources
 /// of the same action add nothing and are dropped.
+///
+/// Candidate actions come from the catalog's dense action table: each
+/// Action/NotAction list is a bit set over action ids (computed once per
+/// distinct list), so expanding `*` or a `NotAction` costs bit operations,
+/// not 22,000 names per policy combination. The bit sets only choose what
+/// to evaluate and which evaluations are the same; every decision is the
+/// exact evaluator's.
 pub fn grants(input: &ReachInput) -> Vec<Grant> {
     let account = input.principal.account.clone();
     let kms_set = {
@@ -181,37 +191,192 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         s.resource = default_key_policy(&account);
         s
     };
+    let table = input.classifier.action_table(input.catalog);
     // The evaluator's answer depends on the action only through which
     // statements' Action/NotAction match it (and, for the trust-policy and
     // KMS rules, its service). Actions with the same match pattern get the
     // same decision on the same resource: evaluate each pattern once.
     let specs: Vec<&ActionSpec> = all_specs(input.set);
     let kms_specs: Vec<&ActionSpec> = all_specs(&kms_set);
-    let mut memo: crate::fasthash::FastMap<MemoKey, Option<(bool, std::sync::Arc<str>)>> =
-        Default::default();
+    let bits: Vec<std::sync::Arc<SpecBits>> = specs.iter().map(|s| table.spec_bits(s)).collect();
+    let kms_bits: Vec<std::sync::Arc<SpecBits>> =
+        kms_specs.iter().map(|s| table.spec_bits(s)).collect();
+
+    // Identity Allows (spec index, resources) and the boundary Allows that
+    // name narrower resources; resources interned in sorted order so that
+    // sorted ids visit them as a BTreeSet<String> would.
+    let mut ident: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut bound: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut k = 0usize;
+    for p in &input.set.identity {
+        for st in &p.statements {
+            if st.effect == Effect::Allow {
+                ident.push((k, resources_of(&st.resource)));
+            }
+            k += 1;
+        }
+    }
+    for p in &input.set.boundaries {
+        for st in &p.statements {
+            if st.effect == Effect::Allow {
+                let rs: Vec<String> = resources_of(&st.resource)
+                    .into_iter()
+                    .filter(|r| r != "*")
+                    .collect();
+                if !rs.is_empty() {
+                    bound.push((k, rs));
+                }
+            }
+            k += 1;
+        }
+    }
+    let names: Vec<String> = ident
+        .iter()
+        .chain(bound.iter())
+        .flat_map(|(_, rs)| rs.iter().cloned())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let rid = |r: &str| names.binary_search_by(|n| n.as_str().cmp(r)).unwrap_or(0) as u32;
+    let ident: Vec<(usize, Vec<u32>)> = ident
+        .into_iter()
+        .map(|(k, rs)| (k, rs.iter().map(|r| rid(r)).collect()))
+        .collect();
+    let bound: Vec<(usize, Vec<u32>)> = bound
+        .into_iter()
+        .map(|(k, rs)| (k, rs.iter().map(|r| rid(r)).collect()))
+        .collect();
+
+    // Candidate actions: the union of the identity Allows' bit sets, plus
+    // the literal names the catalog does not know.
+    let mut union = vec![0u64; table.words()];
+    let mut extras: BTreeSet<&str> = BTreeSet::new();
+    for (k, _) in &ident {
+        for (u, w) in union.iter_mut().zip(bits[*k].bits.iter()) {
+            *u |= *w;
+        }
+        extras.extend(bits[*k].extras.iter().map(|e| e.as_str()));
+    }
+
+    let mut masks: crate::fasthash::FastMap<Mask, u32> = Default::default();
+    let mut mask_resources: Vec<Option<Vec<u32>>> = Vec::new();
+    let mut intern = |m: Mask| -> u32 {
+        let n = masks.len() as u32;
+        *masks.entry(m).or_insert(n)
+    };
+    let mut memo: crate::fasthash::FastMap<(u8, u32, u32), Decided> = Default::default();
     let mut out = Vec::new();
     // Plain writes and reads are summarised per service: after
     // SUMMARY_LIMIT allowed actions on one resource the rest of that
     // service's plain writes/reads are not evaluated (`*` alone is 22,000
     // actions). Destroy, escalate, secrets and data reads are all evaluated.
-    let mut summarised: crate::fasthash::FastMap<(&str, Category, &str), usize> =
-        Default::default();
-    let cands = candidates(input.set, input.catalog);
-    for (action, resources) in &cands {
-        let class = input.classifier.classify_shared(action, input.catalog);
-        let summary = !concrete(class.category) && !class.data;
+    let mut summarised: crate::fasthash::FastMap<SummaryKey, usize> = Default::default();
+
+    // Table ids (byte order of names) merged with the extras, in order.
+    let mut ids = union.iter().enumerate().flat_map(|(wi, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some(wi * 64 + b)
+        })
+    });
+    let mut extras = extras.into_iter().peekable();
+    let mut next_id = ids.next();
+    loop {
+        // Which comes first: the next table action or the next extra.
+        let take_extra = match (next_id, extras.peek()) {
+            (None, None) => break,
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+            (Some(i), Some(e)) => *e < table.entries[i].name.as_str(),
+        };
+        let extra_name;
+        let (action, lower, class, summary, pclass, resources, mask_id): (
+            &str,
+            std::borrow::Cow<str>,
+            std::sync::Arc<Class>,
+            bool,
+            u8,
+            Vec<u32>,
+            u32,
+        );
+        if take_extra {
+            extra_name = extras.next().unwrap_or_default();
+            let l = extra_name.to_ascii_lowercase();
+            let c = input.classifier.classify_shared(extra_name, input.catalog);
+            let m = action_mask(&specs, &l);
+            let mut rs: Vec<u32> = Vec::new();
+            for (k, r) in &ident {
+                if bits[*k].extras.iter().any(|e| e == extra_name) {
+                    rs.extend(r);
+                }
+            }
+            for (k, r) in &bound {
+                if m.has(*k) {
+                    rs.extend(r);
+                }
+            }
+            rs.sort_unstable();
+            rs.dedup();
+            let kms = l.starts_with("kms:");
+            let mid = if kms {
+                intern(action_mask(&kms_specs, &l))
+            } else {
+                intern(m)
+            };
+            action = extra_name;
+            summary = !concrete(c.category) && !c.data;
+            pclass = prefix_class(&l);
+            class = c;
+            lower = std::borrow::Cow::Owned(l);
+            resources = rs;
+            mask_id = mid;
+        } else {
+            let i = next_id.unwrap_or_default();
+            next_id = ids.next();
+            let e = &table.entries[i];
+            let m = Mask(bit_mask(&bits, i));
+            let mid = intern(m.clone());
+            let mi = mid as usize;
+            if mask_resources.len() <= mi {
+                mask_resources.resize(mi + 1, None);
+            }
+            let rs = mask_resources[mi]
+                .get_or_insert_with(|| {
+                    let mut rs: Vec<u32> = Vec::new();
+                    for (k, r) in ident.iter().chain(bound.iter()) {
+                        if m.has(*k) {
+                            rs.extend(r);
+                        }
+                    }
+                    rs.sort_unstable();
+                    rs.dedup();
+                    rs
+                })
+                .clone();
+            action = e.name.as_str();
+            lower = std::borrow::Cow::Borrowed(e.lower.as_str());
+            class = e.class.clone();
+            summary = e.summary;
+            pclass = e.pclass;
+            resources = rs;
+            mask_id = if pclass == 2 {
+                intern(Mask(bit_mask(&kms_bits, i)))
+            } else {
+                mid
+            };
+        }
         let service = action.split(':').next().unwrap_or("");
-        let lower = action.to_ascii_lowercase();
         let kms = lower.starts_with("kms:");
         let set = if kms { &kms_set } else { input.set };
-        // Which statements match the action: with the service class, all
-        // the evaluator's answer depends on besides the resource. Computed
-        // once per action, not per resource.
-        let mask = action_mask(if kms { &kms_specs } else { &specs }, &lower);
-        let pclass = prefix_class(&lower);
         let mut found: Vec<Grant> = Vec::new();
-        for resource in resources {
-            let key = (service, class.category, resource.as_str());
+        for &ri in &resources {
+            let resource = names[ri as usize].as_str();
+            let key = (service, class.category, ri);
             if summary && summarised.get(&key).copied().unwrap_or(0) >= SUMMARY_LIMIT {
                 continue;
             }
@@ -222,8 +387,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             let res_acct =
                 arn_account(resource).filter(|a| !a.is_empty() && !a.contains(['*', '?']));
             let cross = res_acct.is_some_and(|a| a != account);
-            let memo_key = (pclass, mask.clone(), resource.as_str());
-            let decided = memo.entry(memo_key).or_insert_with(|| {
+            let decided = memo.entry((pclass, mask_id, ri)).or_insert_with(|| {
                 let req = Request {
                     principal: input.principal,
                     action,
@@ -256,9 +420,9 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
                 *summarised.entry(key).or_default() += 1;
             }
             found.push(Grant {
-                action: action.clone(),
+                action: action.to_string(),
                 class: class.clone(),
-                resource: resource.clone(),
+                resource: resource.to_string(),
                 conditional: conditional || cross,
                 evidence,
             });
@@ -269,6 +433,20 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         out.extend(found);
     }
     out
+}
+
+/// A memoised decision: `None` denied, else (conditional, evidence).
+type Decided = Option<(bool, std::sync::Arc<str>)>;
+
+/// Which specs' bit sets hold action `id`, as mask words.
+fn bit_mask(bits: &[std::sync::Arc<SpecBits>], id: usize) -> Vec<u64> {
+    let mut words = vec![0u64; bits.len().div_ceil(64).max(1)];
+    for (i, b) in bits.iter().enumerate() {
+        if b.has(id) {
+            words[i / 64] |= 1 << (i % 64);
+        }
+    }
+    words
 }
 
 /// Which of `specs` match a lowercased action: a bit set (policy sets with
@@ -286,8 +464,13 @@ fn action_mask(specs: &[&ActionSpec], action_lower: &str) -> Mask {
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Mask(Vec<u64>);
 
-/// (service class, which statements match the action, resource).
-type MemoKey<'a> = (u8, Mask, &'a str);
+impl Mask {
+    fn has(&self, i: usize) -> bool {
+        self.0
+            .get(i / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+    }
+}
 
 /// Every Action/NotAction of a policy set, in a fixed order.
 fn all_specs(set: &PolicySet) -> Vec<&ActionSpec> {

@@ -1,0 +1,191 @@
+//! A dense table of the catalog's actions: each action gets an integer id
+//! (ids follow the byte order of the canonical names, so iterating a bit set
+//! visits actions in the order a `BTreeMap<String, _>` would), its lowercase
+//! name and its class, computed once. Each distinct Action/NotAction list is
+//! expanded once into a bit set over these ids and shared by every policy
+//! combination that holds it.
+//!
+//! The bit sets only say which actions a statement's Action/NotAction
+//! matches (the same matching as the evaluator's); decisions are still made
+//! by the exact evaluator.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use blastradius_report::Category;
+
+use crate::classify::{ActionCatalog, Class, Classifier};
+use crate::fasthash::FastMap;
+use crate::policy::ActionSpec;
+
+/// One catalog action.
+pub struct ActionEntry {
+    /// Canonical `service:Name`.
+    pub name: String,
+    pub lower: String,
+    pub class: Arc<Class>,
+    /// A plain write/read (summarised per service), not destroy, escalate,
+    /// secrets or a data read.
+    pub summary: bool,
+    /// Evaluator's service class (0 plain, 1 `sts:`, 2 `kms:`).
+    pub pclass: u8,
+}
+
+impl ActionEntry {
+    pub fn service(&self) -> &str {
+        self.name.split(':').next().unwrap_or("")
+    }
+}
+
+/// Which table actions an Action/NotAction list matches, and (for
+/// `Action` lists) the literal names the catalog does not know, which are
+/// still actions (kept as written).
+pub struct SpecBits {
+    pub bits: Vec<u64>,
+    pub extras: Vec<String>,
+}
+
+impl SpecBits {
+    #[inline]
+    pub fn has(&self, id: usize) -> bool {
+        self.bits
+            .get(id / 64)
+            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+    }
+}
+
+type SpecKey = (bool, Vec<String>);
+
+pub struct ActionTable {
+    pub entries: Vec<ActionEntry>,
+    /// Lowercase name -> id (when lowercase names are unique).
+    by_lower: FastMap<String, u32>,
+    unique_lower: bool,
+    words: usize,
+    specs: Mutex<FastMap<SpecKey, Arc<SpecBits>>>,
+}
+
+impl fmt::Debug for ActionTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActionTable({} actions)", self.entries.len())
+    }
+}
+
+impl ActionTable {
+    pub fn build(catalog: &dyn ActionCatalog, classifier: &Classifier) -> ActionTable {
+        let mut names = catalog.expand("*");
+        names.sort();
+        names.dedup();
+        let entries: Vec<ActionEntry> = names
+            .into_iter()
+            .map(|name| {
+                let class = classifier.classify_shared(&name, catalog);
+                let lower = name.to_ascii_lowercase();
+                ActionEntry {
+                    summary: !super::concrete(class.category) && !class.data,
+                    pclass: super::prefix_class(&lower),
+                    class,
+                    lower,
+                    name,
+                }
+            })
+            .collect();
+        let mut by_lower: FastMap<String, u32> = FastMap::default();
+        let mut unique_lower = true;
+        for (i, e) in entries.iter().enumerate() {
+            if by_lower.insert(e.lower.clone(), i as u32).is_some() {
+                unique_lower = false;
+            }
+        }
+        ActionTable {
+            words: entries.len().div_ceil(64).max(1),
+            entries,
+            by_lower,
+            unique_lower,
+            specs: Mutex::default(),
+        }
+    }
+
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The bit set of an Action/NotAction list, computed once per distinct
+    /// list.
+    pub fn spec_bits(&self, spec: &ActionSpec) -> Arc<SpecBits> {
+        let (not, list) = match spec {
+            ActionSpec::Action(l) => (false, l),
+            ActionSpec::NotAction(l) => (true, l),
+        };
+        if let Ok(m) = self.specs.lock() {
+            // Looked up without cloning the list: keys are few and small.
+            if let Some(b) = m.get(&(not, list.clone())) {
+                return b.clone();
+            }
+        }
+        let built = Arc::new(self.compute(not, list));
+        if let Ok(mut m) = self.specs.lock() {
+            m.entry((not, list.clone()))
+                .or_insert_with(|| built.clone());
+        }
+        built
+    }
+
+    fn compute(&self, not: bool, list: &[String]) -> SpecBits {
+        let mut bits = vec![0u64; self.words];
+        let mut extras = Vec::new();
+        for p in list {
+            let mut matched = false;
+            let wild = p.contains(['*', '?']);
+            if !wild && self.unique_lower && p.is_ascii() {
+                if let Some(&i) = self.by_lower.get(&p.to_ascii_lowercase()) {
+                    bits[i as usize / 64] |= 1u64 << (i % 64);
+                    matched = true;
+                }
+            } else {
+                // A literal service prefix narrows the scan cheaply.
+                let lower = p.to_ascii_lowercase();
+                let svc = lower
+                    .split_once(':')
+                    .map(|(s, _)| s)
+                    .filter(|s| !s.contains(['*', '?']) && lower.is_ascii());
+                for (i, e) in self.entries.iter().enumerate() {
+                    if let Some(s) = svc {
+                        let eb = e.lower.as_bytes();
+                        if !(eb.len() > s.len()
+                            && eb[..s.len()] == *s.as_bytes()
+                            && eb[s.len()] == b':')
+                        {
+                            continue;
+                        }
+                    }
+                    if super::glob_lower(p, &e.lower) {
+                        bits[i / 64] |= 1u64 << (i % 64);
+                        matched = true;
+                    }
+                }
+            }
+            if !not && !matched && !wild && p.contains(':') {
+                extras.push(p.clone());
+            }
+        }
+        if not {
+            for (i, w) in bits.iter_mut().enumerate() {
+                *w = !*w;
+                let lo = i * 64;
+                if lo + 64 > self.entries.len() {
+                    let keep = self.entries.len().saturating_sub(lo);
+                    *w &= if keep == 0 {
+                        0
+                    } else {
+                        u64::MAX >> (64 - keep)
+                    };
+                }
+            }
+        }
+        SpecBits { bits, extras }
+    }
+}
+
+/// Plain-write/read summarising is keyed per (service, category, resource).
+pub type SummaryKey<'a> = (&'a str, Category, u32);
