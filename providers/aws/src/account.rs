@@ -401,6 +401,35 @@ pub fn assess_account_with(
             weights.entry(g.action.as_str()).or_insert(g.class.weight);
         }
     }
+    // Action names interned to integers for the transitive merge, which
+    // otherwise hashes every name of every entry of every principal reached.
+    let mut action_ids: FastMap<&str, u32> = FastMap::default();
+    let mut action_names: Vec<&str> = Vec::new();
+    let mut own_ids: Vec<Vec<Vec<u32>>> = Vec::with_capacity(own_reach.len());
+    for rs in &own_reach {
+        let mut per = Vec::with_capacity(rs.len());
+        for r in rs {
+            let mut v = Vec::with_capacity(r.actions.len());
+            for a in &r.actions {
+                let next = action_ids.len() as u32;
+                let id = *action_ids.entry(a.as_str()).or_insert_with(|| {
+                    action_names.push(a.as_str());
+                    next
+                });
+                v.push(id);
+            }
+            per.push(v);
+        }
+        own_ids.push(per);
+    }
+    let action_weights: Vec<u32> = action_names
+        .iter()
+        .map(|a| weights.get(a).copied().unwrap_or(0))
+        .collect();
+    let names = Names {
+        names: &action_names,
+        weights: &action_weights,
+    };
 
     let mut principals = Vec::with_capacity(nodes.len());
     let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
@@ -465,7 +494,7 @@ pub fn assess_account_with(
         // What is reached through others, merged per (category, resource,
         // data, conditional) across every principal reached; what the
         // principal can already do itself is left out.
-        let mut transitive = Transitive::new(&own_reach[n.sig], &account, &weights);
+        let mut transitive = Transitive::new(&own_reach[n.sig], &own_ids[n.sig], &account, names);
         // First hops: (hop, target is admin-equivalent, entry).
         let mut becoming: Vec<(&str, bool, Reach)> = Vec::new();
         // Breadth first: the shortest chain to each principal is reported.
@@ -544,11 +573,12 @@ pub fn assess_account_with(
                     // reads are on the target's own assessment).
                     let chain = transitive.chains.len();
                     let mut used = false;
-                    for r in own_reach[target.sig]
+                    for (r, ids) in own_reach[target.sig]
                         .iter()
-                        .filter(|r| crate::reach::concrete(r.category) || r.data)
+                        .zip(own_ids[target.sig].iter())
+                        .filter(|(r, _)| crate::reach::concrete(r.category) || r.data)
                     {
-                        used |= transitive.add(r, c, chain);
+                        used |= transitive.add(r, ids, c, chain);
                     }
                     if used {
                         transitive.chains.push((hops.clone(), target.arn.as_str()));
@@ -661,29 +691,36 @@ struct Via<'a> {
 /// What one principal reaches through others, merged per (category,
 /// resource, data, conditional): one entry per distinct harm, every
 /// destroy/escalate/secrets action by name, `via` the chain of its headline.
+/// Interned action names (id -> name) and their harm weights.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    names: &'a [&'a str],
+    weights: &'a [u32],
+}
+
 struct Transitive<'a> {
     account: &'a str,
     every: String,
-    weights: &'a FastMap<&'a str, u32>,
-    /// Actions the principal holds itself, per (category, resource):
-    /// unconditionally, and only under conditions.
-    own: FastMap<(Category, &'a str), FastSet<&'a str>>,
-    own_cond: FastMap<(Category, &'a str), FastSet<&'a str>>,
+    names: Names<'a>,
+    /// Actions (interned ids) the principal holds itself, per (category,
+    /// resource): unconditionally, and only under conditions.
+    own: FastMap<(Category, &'a str), FastSet<u32>>,
+    own_cond: FastMap<(Category, &'a str), FastSet<u32>>,
     /// Actions held unconditionally on every resource of the account.
-    everywhere: FastMap<Category, FastSet<&'a str>>,
-    merged: FastMap<(Category, &'a str, bool, bool), FastMap<&'a str, Via<'a>>>,
+    everywhere: FastMap<Category, FastSet<u32>>,
+    merged: FastMap<(Category, &'a str, bool, bool), FastMap<u32, Via<'a>>>,
     order: Vec<(Category, &'a str, bool, bool)>,
     /// Chains (hops, the principal at their end) in the order found.
     chains: Vec<(Vec<String>, &'a str)>,
 }
 
 impl<'a> Transitive<'a> {
-    fn new(own: &'a [Reach], account: &'a str, weights: &'a FastMap<&'a str, u32>) -> Self {
+    fn new(own: &'a [Reach], own_ids: &'a [Vec<u32>], account: &'a str, names: Names<'a>) -> Self {
         let every = display_resource("*", account);
         let mut t = Transitive {
             account,
             every,
-            weights,
+            names,
             own: FastMap::default(),
             own_cond: FastMap::default(),
             everywhere: FastMap::default(),
@@ -691,19 +728,18 @@ impl<'a> Transitive<'a> {
             order: Vec::new(),
             chains: Vec::new(),
         };
-        for r in own {
+        for (r, ids) in own.iter().zip(own_ids.iter()) {
             let set = if r.conditional {
                 t.own_cond.entry((r.category, r.resource.as_str()))
             } else {
                 t.own.entry((r.category, r.resource.as_str()))
             };
-            set.or_default()
-                .extend(r.actions.iter().map(String::as_str));
+            set.or_default().extend(ids.iter().copied());
             if !r.conditional && r.resource == t.every {
                 t.everywhere
                     .entry(r.category)
                     .or_default()
-                    .extend(r.actions.iter().map(String::as_str));
+                    .extend(ids.iter().copied());
             }
         }
         t
@@ -718,7 +754,7 @@ impl<'a> Transitive<'a> {
 
     /// Adds a target's entry reached by chain number `chain`; true when
     /// some action of it was new.
-    fn add(&mut self, r: &'a Reach, via_conditional: bool, chain: usize) -> bool {
+    fn add(&mut self, r: &'a Reach, ids: &[u32], via_conditional: bool, chain: usize) -> bool {
         let cond = r.conditional || via_conditional;
         let k = (r.category, r.resource.as_str());
         let own = self.own.get(&k);
@@ -730,25 +766,28 @@ impl<'a> Transitive<'a> {
         };
         let key = (r.category, r.resource.as_str(), r.data, cond);
         let mut added = false;
-        for a in &r.actions {
-            let a = a.as_str();
-            if own.is_some_and(|s| s.contains(a))
-                || (cond && own_cond.is_some_and(|s| s.contains(a)))
-                || every.is_some_and(|s| s.contains(a))
-            {
-                continue;
-            }
-            let entry = match self.merged.get_mut(&key) {
-                Some(m) => m,
-                None => {
-                    self.order.push(key);
-                    self.merged.entry(key).or_default()
-                }
-            };
+        let kept: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|a| {
+                !(own.is_some_and(|s| s.contains(a))
+                    || (cond && own_cond.is_some_and(|s| s.contains(a)))
+                    || every.is_some_and(|s| s.contains(a)))
+            })
+            .collect();
+        if kept.is_empty() {
+            return false;
+        }
+        if !self.merged.contains_key(&key) {
+            self.order.push(key);
+        }
+        let weights = self.names.weights;
+        let m = self.merged.entry(key).or_default();
+        for a in kept {
             // Breadth first: the first chain to an action is the shortest.
-            if let std::collections::hash_map::Entry::Vacant(v) = entry.entry(a) {
+            if let std::collections::hash_map::Entry::Vacant(v) = m.entry(a) {
                 v.insert(Via {
-                    weight: self.weights.get(a).copied().unwrap_or(0),
+                    weight: weights.get(a as usize).copied().unwrap_or(0),
                     chain,
                     source: r,
                 });
@@ -787,13 +826,14 @@ impl<'a> Transitive<'a> {
             } else {
                 None
             };
+            let names = self.names.names;
             let mut actions: Vec<(&str, &Via)> = m
                 .iter()
                 .filter(|(a, _)| {
                     !certain.is_some_and(|c| c.contains_key(*a))
                         && !every.is_some_and(|e| e.contains(*a))
                 })
-                .map(|(a, v)| (*a, v))
+                .map(|(a, v)| (names.get(*a as usize).copied().unwrap_or(""), v))
                 .collect();
             if actions.is_empty() {
                 continue;
