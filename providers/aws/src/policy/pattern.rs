@@ -149,6 +149,25 @@ impl Template {
 /// Glob match of tokens against text. Linear-ish two-pointer algorithm with
 /// single backtrack point, so no pathological blow-up on any input.
 pub fn glob_match(pattern: &[TokOut], text: &str, ignore_case: bool) -> bool {
+    // ASCII text and pattern (the common case): the same algorithm on
+    // bytes, without building char vectors; lowercasing an ASCII char is
+    // `to_ascii_lowercase`, so the answer is the same.
+    if text.is_ascii()
+        && pattern
+            .iter()
+            .all(|TokOut(t)| !matches!(t, Tok::Ch(c) if !c.is_ascii()))
+    {
+        return glob_ascii(
+            pattern.len(),
+            |i| match pattern[i].0 {
+                Tok::Star => Byte::Star,
+                Tok::Quest => Byte::Quest,
+                Tok::Ch(c) => Byte::Ch(c as u8),
+            },
+            text.as_bytes(),
+            ignore_case,
+        );
+    }
     let t: Vec<char> = if ignore_case {
         text.chars().flat_map(char::to_lowercase).collect()
     } else {
@@ -212,6 +231,19 @@ pub fn tokens_eq(pattern: &[TokOut], text: &str, ignore_case: bool) -> bool {
 
 /// Plain wildcard match without variables (action names).
 pub fn simple_glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        let p = pattern.as_bytes();
+        return glob_ascii(
+            p.len(),
+            |i| match p[i] {
+                b'*' => Byte::Star,
+                b'?' => Byte::Quest,
+                c => Byte::Ch(c),
+            },
+            text.as_bytes(),
+            ignore_case,
+        );
+    }
     let toks: Vec<TokOut> = pattern
         .chars()
         .map(|c| {
@@ -238,6 +270,56 @@ pub fn tokens_split_arn(pattern: &[TokOut]) -> Vec<Vec<TokOut>> {
         }
     }
     parts
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Byte {
+    Star,
+    Quest,
+    Ch(u8),
+}
+
+/// [`glob_match`] on ASCII input: `*` any run, `?` one byte, single
+/// backtrack point, without allocating.
+fn glob_ascii(plen: usize, at: impl Fn(usize) -> Byte, t: &[u8], ignore_case: bool) -> bool {
+    let eq = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let get = |i: usize| if i < plen { Some(at(i)) } else { None };
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match get(pi) {
+            Some(Byte::Star) => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(Byte::Quest) => {
+                pi += 1;
+                ti += 1;
+            }
+            Some(Byte::Ch(c)) if eq(c, t[ti]) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    while get(pi) == Some(Byte::Star) {
+        pi += 1;
+    }
+    pi == plen
 }
 
 #[cfg(test)]
