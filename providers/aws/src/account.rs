@@ -422,6 +422,19 @@ pub fn assess_account_with(
         }
         own_ids.push(per);
     }
+    // Ids in the byte order of the names, so that ordering by id is
+    // ordering by name (the merge sorts by weight, then name).
+    let mut by_name: Vec<u32> = (0..action_names.len() as u32).collect();
+    by_name.sort_unstable_by_key(|&i| action_names[i as usize]);
+    let mut rank = vec![0u32; by_name.len()];
+    for (r, &i) in by_name.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    for id in own_ids.iter_mut().flatten().flatten() {
+        *id = rank[*id as usize];
+    }
+    let action_names: Vec<&str> = by_name.iter().map(|&i| action_names[i as usize]).collect();
+    drop(action_ids);
     let action_weights: Vec<u32> = action_names
         .iter()
         .map(|a| weights.get(a).copied().unwrap_or(0))
@@ -827,18 +840,23 @@ impl<'a> Transitive<'a> {
                 None
             };
             let names = self.names.names;
-            let mut actions: Vec<(&str, &Via)> = m
+            let mut ids: Vec<(u32, &Via)> = m
                 .iter()
                 .filter(|(a, _)| {
                     !certain.is_some_and(|c| c.contains_key(*a))
                         && !every.is_some_and(|e| e.contains(*a))
                 })
-                .map(|(a, v)| (names.get(*a as usize).copied().unwrap_or(""), v))
+                .map(|(a, v)| (*a, v))
                 .collect();
-            if actions.is_empty() {
+            if ids.is_empty() {
                 continue;
             }
-            actions.sort_by(|a, b| b.1.weight.cmp(&a.1.weight).then_with(|| a.0.cmp(b.0)));
+            // Ids follow name order: weight, then name, on integers.
+            ids.sort_unstable_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)));
+            let actions: Vec<(&str, &Via)> = ids
+                .into_iter()
+                .map(|(a, v)| (names.get(a as usize).copied().unwrap_or(""), v))
+                .collect();
             let head = actions[0].1;
             let Some((hops, holder)) = self.chains.get(head.chain) else {
                 continue;
