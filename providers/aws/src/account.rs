@@ -1114,7 +1114,8 @@ fn apply_admin(
 
 fn dedup_reach(reach: Vec<Reach>) -> Vec<Reach> {
     let keep: Vec<bool> = {
-        let mut seen = HashSet::new();
+        // Fx, not SipHash: the keys hold whole action lists.
+        let mut seen: FastSet<_> = FastSet::default();
         reach
             .iter()
             .map(|r| {
