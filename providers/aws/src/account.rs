@@ -60,7 +60,6 @@ pub struct AccountAssessment {
 
 struct Node {
     arn: String,
-    name: String,
     account: String,
     is_user: bool,
     principal: Principal,
@@ -80,6 +79,35 @@ struct Sig {
 }
 
 type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
+
+/// One principal's result. Listed in the account data, the principal exists:
+/// its status is valid.
+fn principal_assessment(
+    n: &Node,
+    reach: Vec<Reach>,
+    findings: Vec<Finding>,
+    partial: bool,
+) -> PrincipalAssessment {
+    let kind = if n.is_user {
+        "aws-iam-user"
+    } else {
+        "aws-iam-role"
+    };
+    PrincipalAssessment {
+        arn: n.arn.clone(),
+        kind: kind.to_string(),
+        assessment: Assessment {
+            provider: Provider::Aws,
+            kind: kind.to_string(),
+            identity: n.arn.clone(),
+            status: Status::Valid,
+            expires_at: None,
+            reach,
+            findings,
+            partial,
+        },
+    }
+}
 
 pub fn assess_account(gaad: &Gaad, options: &AccountOptions) -> AccountAssessment {
     assess_account_with(gaad, options, default_catalog())
@@ -226,7 +254,6 @@ pub fn assess_account_with(
         });
         nodes.push(Node {
             arn: arn.to_string(),
-            name: name.to_string(),
             account: acct.to_string(),
             is_user,
             principal,
@@ -475,31 +502,12 @@ pub fn assess_account_with(
                 );
                 partial |= !extra_findings.is_empty();
                 node_findings.extend(extra_findings.iter().cloned());
-                principals.push(PrincipalAssessment {
-                    arn: n.arn.clone(),
-                    kind: if n.is_user {
-                        "aws-iam-user"
-                    } else {
-                        "aws-iam-role"
-                    }
-                    .to_string(),
-                    assessment: Assessment {
-                        provider: Provider::Aws,
-                        kind: if n.is_user {
-                            "aws-iam-user"
-                        } else {
-                            "aws-iam-role"
-                        }
-                        .to_string(),
-                        identity: n.arn.clone(),
-                        // Listed in the account data: the principal exists.
-                        status: Status::Valid,
-                        expires_at: None,
-                        reach: dedup_reach(reach),
-                        findings: node_findings,
-                        partial,
-                    },
-                });
+                principals.push(principal_assessment(
+                    n,
+                    dedup_reach(reach),
+                    node_findings,
+                    partial,
+                ));
                 continue;
             }
         }
@@ -649,32 +657,12 @@ pub fn assess_account_with(
             );
         }
 
-        principals.push(PrincipalAssessment {
-            arn: n.arn.clone(),
-            kind: if n.is_user {
-                "aws-iam-user"
-            } else {
-                "aws-iam-role"
-            }
-            .to_string(),
-            assessment: Assessment {
-                provider: Provider::Aws,
-                kind: if n.is_user {
-                    "aws-iam-user"
-                } else {
-                    "aws-iam-role"
-                }
-                .to_string(),
-                identity: n.arn.clone(),
-                // Listed in the account data: the principal exists.
-                status: Status::Valid,
-                expires_at: None,
-                reach: dedup_reach(reach),
-                findings: node_findings,
-                partial,
-            },
-        });
-        let _ = &n.name;
+        principals.push(principal_assessment(
+            n,
+            dedup_reach(reach),
+            node_findings,
+            partial,
+        ));
     }
     AccountAssessment {
         principals,
