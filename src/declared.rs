@@ -140,7 +140,7 @@ fn beyond<'c>(allowances: &[Allowance], cap: &'c Capability) -> Vec<&'c str> {
         .iter()
         .filter(|action| {
             let single = Capability {
-                actions: vec![(*action).clone()],
+                actions: vec![(*action).clone()].into(),
                 ..cap.clone()
             };
             !allowances.iter().any(|a| covers(a, &single))

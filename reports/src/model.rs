@@ -1,7 +1,11 @@
 //! Types of the JSON report (`schema_version` 1 of `shared/contract.md`) and
 //! of the unrated provider output that feeds it.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use crate::ActionList;
 
 /// Version of the JSON report. Removing or renaming a field needs a new one.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -155,7 +159,7 @@ pub struct Reach {
     /// Concrete provider-native action names, wildcards expanded. The first
     /// is the headline (the most harmful, named as the worst case); the rest
     /// are sorted.
-    pub actions: Vec<String>,
+    pub actions: ActionList,
     /// The concrete resource, e.g. `volume pg-data (project pocketos)`.
     pub resource: String,
     /// The environment as the provider names it; `None` when unknown,
@@ -184,7 +188,7 @@ pub struct Reach {
 /// A rated [`Reach`]: one entry of `capabilities` in the JSON report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capability {
-    pub actions: Vec<String>,
+    pub actions: ActionList,
     pub resource: String,
     pub environment: Option<String>,
     pub category: Category,
@@ -277,7 +281,8 @@ pub struct Assessment {
     pub status: Status,
     /// When the credential stops working, if known (RFC 3339).
     pub expires_at: Option<String>,
-    pub reach: Vec<Reach>,
+    /// Shared: principals with the same policies hold the same entries.
+    pub reach: Vec<Arc<Reach>>,
     pub findings: Vec<Finding>,
     /// True when some of the data could not be collected: the reach shown is
     /// a lower bound.

@@ -235,7 +235,7 @@ fn regrouped_actions_are_not_changes() {
     let destroy = account.capabilities.remove(0);
     for action in destroy.actions.iter().rev() {
         let mut one = destroy.clone();
-        one.actions = vec![action.clone()];
+        one.actions = vec![action.clone()].into();
         account.capabilities.insert(0, one);
     }
     // And says how it got there in other words.
@@ -253,9 +253,10 @@ fn one_action_added_to_a_group_is_the_only_new_one() {
         .iter_mut()
         .find(|c| c.id == STAGING)
         .unwrap();
-    staging.capabilities[0]
-        .actions
-        .push("volumeInstanceBackupDelete".to_string());
+    let cap = &mut staging.capabilities[0];
+    let mut actions = cap.actions.to_vec();
+    actions.push("volumeInstanceBackupDelete".to_string());
+    cap.actions = actions.into();
     let changes = diff(&baseline, &current).unwrap();
     assert_eq!(changes.new_capabilities.len(), 1);
     assert_eq!(

@@ -200,7 +200,7 @@ fn key_assessment(principal: &PrincipalAssessment, caller_arn: &str) -> Assessme
     // of its own: it is not a secret anyone holds.)
     assessment.status = Status::Valid;
     for reach in &mut assessment.reach {
-        reach
+        std::sync::Arc::make_mut(reach)
             .via
             .insert(0, format!("access key of {}", principal.arn));
     }

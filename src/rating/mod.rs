@@ -78,7 +78,7 @@ impl Rater {
         let mut capabilities: Vec<Capability> = assessment
             .reach
             .into_iter()
-            .map(|r| self.rate_reach(provider, r))
+            .map(|r| self.rate_reach(provider, std::sync::Arc::unwrap_or_clone(r)))
             .collect();
         // Worst first. The sort is stable: ties keep the provider's order, which
         // knows what the scale cannot (a volume holds data, an account does not).
@@ -288,7 +288,7 @@ mod tests {
 
     fn reach(category: Category, env: Option<&str>, reversible: Option<bool>) -> Reach {
         Reach {
-            actions: vec!["volumeDelete".into(), "volumeInstanceBackupDelete".into()],
+            actions: ["volumeDelete", "volumeInstanceBackupDelete"].into(),
             resource: "volume pg-data".into(),
             environment: env.map(str::to_string),
             category,
@@ -308,7 +308,7 @@ mod tests {
             identity: "jer".into(),
             status,
             expires_at: None,
-            reach,
+            reach: reach.into_iter().map(std::sync::Arc::new).collect(),
             findings: vec![],
             partial: false,
         }
@@ -350,7 +350,7 @@ mod tests {
     fn unknown_reach_is_listed_but_does_not_set_the_rating() {
         let mut unproven = reach(Category::Escalate, Some("production"), None);
         unproven.certainty = Certainty::Unknown;
-        unproven.actions = vec!["PUT /repos/{owner}/{repo}/contents/.github/workflows".into()];
+        unproven.actions = ["PUT /repos/{owner}/{repo}/contents/.github/workflows"].into();
         let report = Rater::default().rate(
             meta(),
             assessment(

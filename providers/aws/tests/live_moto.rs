@@ -16,6 +16,8 @@ mod account;
 #[path = "support/moto.rs"]
 mod moto;
 
+use std::sync::Arc;
+
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use blastradius_aws::live::{self, is_read_only, LiveConfig, LiveError};
@@ -46,7 +48,7 @@ fn fake_ambient_credentials() {
 
 // ------------------------------------------------------------ checks
 
-fn reach<'a>(a: &'a blastradius_aws::AccountAssessment, arn: &str) -> &'a [Reach] {
+fn reach<'a>(a: &'a blastradius_aws::AccountAssessment, arn: &str) -> &'a [Arc<Reach>] {
     &a.principals
         .iter()
         .find(|p| p.arn == arn)
@@ -56,9 +58,10 @@ fn reach<'a>(a: &'a blastradius_aws::AccountAssessment, arn: &str) -> &'a [Reach
 }
 
 /// The entry the rating names first (as in tests/reach_scenarios.rs).
-fn headline(r: &[Reach]) -> Option<&Reach> {
+fn headline(r: &[Arc<Reach>]) -> Option<&Reach> {
     r.iter()
         .max_by_key(|x| (x.category, x.reversible != Some(true), !x.conditional))
+        .map(|x| &**x)
 }
 
 fn rt() -> tokio::runtime::Runtime {

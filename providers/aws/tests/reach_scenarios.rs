@@ -1,6 +1,8 @@
 //! Scenario fixtures in `fixtures/aws/` with known answers.
 
 use blastradius_aws::{assess_account, AccountAssessment, AccountOptions, Gaad};
+use std::sync::Arc;
+
 use blastradius_report::{Category, Reach};
 
 fn load(name: &str) -> AccountAssessment {
@@ -10,7 +12,7 @@ fn load(name: &str) -> AccountAssessment {
     assess_account(&gaad, &AccountOptions::default())
 }
 
-fn reach<'a>(a: &'a AccountAssessment, arn_suffix: &str) -> &'a [Reach] {
+fn reach<'a>(a: &'a AccountAssessment, arn_suffix: &str) -> &'a [Arc<Reach>] {
     &a.principals
         .iter()
         .find(|p| p.arn.ends_with(arn_suffix))
@@ -22,7 +24,7 @@ fn reach<'a>(a: &'a AccountAssessment, arn_suffix: &str) -> &'a [Reach] {
 /// The entry the rating would name first: highest category, certain before
 /// conditional (the rating also ranks by severity, equal here: one account,
 /// production).
-fn headline(r: &[Reach]) -> &Reach {
+fn headline(r: &[Arc<Reach>]) -> &Reach {
     r.iter()
         .max_by_key(|x| (x.category, x.reversible != Some(true), !x.conditional))
         .expect("some reach")
@@ -128,7 +130,7 @@ fn trust_policy_limits_who_can_assume() {
     assert!(r
         .iter()
         .all(|x| !x.via.iter().any(|v| v.contains("prod-dba"))));
-    let via_mfa: Vec<&Reach> = r
+    let via_mfa: Vec<&Arc<Reach>> = r
         .iter()
         .filter(|x| x.via.iter().any(|v| v.contains("role/mfa-only")))
         .collect();

@@ -36,7 +36,11 @@ fn rate(r: &Reach) -> Severity {
 }
 
 fn worst(a: &Assessment) -> Severity {
-    a.reach.iter().map(rate).max().unwrap_or(Severity::None)
+    a.reach
+        .iter()
+        .map(|r| rate(r))
+        .max()
+        .unwrap_or(Severity::None)
 }
 
 fn find<'a>(a: &'a Assessment, resource: &str, env: Option<&str>, category: Category) -> &'a Reach {

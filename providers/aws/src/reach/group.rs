@@ -89,7 +89,7 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
             members.iter().map(|m| m.action.clone()).collect()
         };
         out.push(Reach {
-            actions,
+            actions: actions.into(),
             resource,
             environment,
             category,

@@ -64,7 +64,7 @@ pub fn assess_at(token: &TokenExport, now: i64) -> Assessment {
         identity: identity(token),
         status,
         expires_at: token.expires_at.clone(),
-        reach,
+        reach: reach.into_iter().map(std::sync::Arc::new).collect(),
         findings: findings(token, &expiry),
         partial: !token.errors.is_empty() || !token.sso.is_empty(),
     }
@@ -484,7 +484,7 @@ fn finish(entry: &Entry, default_resource: String, env: &str, v: Verdict, data: 
     let mut actions = entry.actions.clone();
     actions.sort();
     Reach {
-        actions,
+        actions: actions.into(),
         resource: v.resource.unwrap_or(default_resource),
         environment: Some(v.environment.unwrap_or_else(|| env.to_string())),
         category: entry.category,

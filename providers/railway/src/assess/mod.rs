@@ -78,7 +78,7 @@ pub fn assess(token: &TokenExport) -> Assessment {
         live,
     };
     let (reach, self_only) = ctx.build();
-    assessment.reach = reach;
+    assessment.reach = reach.into_iter().map(std::sync::Arc::new).collect();
     assessment.findings.extend(status::role_findings(
         &ctx.workspaces,
         &ctx.projects,

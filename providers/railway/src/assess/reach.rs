@@ -125,7 +125,7 @@ impl Builder {
             .reaches
             .into_iter()
             .map(|((category, resource, environment), acc)| Reach {
-                actions: headline_first(acc.actions, &acc.primary),
+                actions: headline_first(acc.actions, &acc.primary).into(),
                 resource,
                 environment,
                 category,

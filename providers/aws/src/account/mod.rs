@@ -7,6 +7,7 @@
 //! few managed policies.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use blastradius_report::{
     Assessment, Category, Certainty, Finding, Provider, Reach, Severity, Status,
@@ -20,6 +21,13 @@ use crate::fasthash::{FastMap, FastSet};
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
+
+mod names;
+mod transitive;
+
+use names::Names;
+pub use transitive::TRANSITIVE_RESOURCES;
+use transitive::{in_account, OwnEntry, Transitive};
 
 #[derive(Debug, Clone)]
 pub struct AccountOptions {
@@ -84,7 +92,7 @@ type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
 /// its status is valid.
 fn principal_assessment(
     n: &Node,
-    reach: Vec<Reach>,
+    reach: Vec<Arc<Reach>>,
     findings: Vec<Finding>,
     partial: bool,
 ) -> PrincipalAssessment {
@@ -406,7 +414,17 @@ pub fn assess_account_with(
     let graph = escalation::build(&views, classifier);
 
     // ------------------------------------------------------------ reach
-    let own_reach: Vec<Vec<Reach>> = sigs
+    // Action names interned once; ids in name order, so that the merge
+    // can sort on integers (weight, then name).
+    let every = display_resource("*", &account);
+    let mut names = Names::new(sigs.iter().flat_map(|s| {
+        s.grants
+            .list
+            .iter()
+            .map(|g| (g.action.as_str(), g.class.weight))
+    }));
+    let mut resources: FastMap<String, u32> = FastMap::default();
+    let own: Vec<Vec<OwnEntry>> = sigs
         .iter()
         .map(|s| {
             group_reach(
@@ -418,67 +436,39 @@ pub fn assess_account_with(
                     via_conditional: false,
                 },
             )
+            .into_iter()
+            .map(|mut r| {
+                let ids = names.ids(&r.actions);
+                r.actions = names.list(&ids);
+                let next = resources.len() as u32;
+                OwnEntry {
+                    in_account: in_account(&r.resource, &every, &account),
+                    resource: *resources.entry(r.resource.clone()).or_insert(next),
+                    reach: Arc::new(r),
+                    ids,
+                }
+            })
+            .collect()
         })
         .collect();
 
-    // Each action's harm weight, to order merged entries headline first.
-    let mut weights: FastMap<&str, u32> = FastMap::default();
-    for sig in &sigs {
-        for g in &sig.grants.list {
-            weights.entry(g.action.as_str()).or_insert(g.class.weight);
-        }
-    }
-    // Action names interned to integers for the transitive merge, which
-    // otherwise hashes every name of every entry of every principal reached.
-    let mut action_ids: FastMap<&str, u32> = FastMap::default();
-    let mut action_names: Vec<&str> = Vec::new();
-    let mut own_ids: Vec<Vec<Vec<u32>>> = Vec::with_capacity(own_reach.len());
-    for rs in &own_reach {
-        let mut per = Vec::with_capacity(rs.len());
-        for r in rs {
-            let mut v = Vec::with_capacity(r.actions.len());
-            for a in &r.actions {
-                let next = action_ids.len() as u32;
-                let id = *action_ids.entry(a.as_str()).or_insert_with(|| {
-                    action_names.push(a.as_str());
-                    next
-                });
-                v.push(id);
-            }
-            per.push(v);
-        }
-        own_ids.push(per);
-    }
-    // Ids in the byte order of the names, so that ordering by id is
-    // ordering by name (the merge sorts by weight, then name).
-    let mut by_name: Vec<u32> = (0..action_names.len() as u32).collect();
-    by_name.sort_unstable_by_key(|&i| action_names[i as usize]);
-    let mut rank = vec![0u32; by_name.len()];
-    for (r, &i) in by_name.iter().enumerate() {
-        rank[i as usize] = r as u32;
-    }
-    for id in own_ids.iter_mut().flatten().flatten() {
-        *id = rank[*id as usize];
-    }
-    let action_names: Vec<&str> = by_name.iter().map(|&i| action_names[i as usize]).collect();
-    drop(action_ids);
-    let action_weights: Vec<u32> = action_names
-        .iter()
-        .map(|a| weights.get(a).copied().unwrap_or(0))
-        .collect();
-    let names = Names {
-        names: &action_names,
-        weights: &action_weights,
-    };
+    let every_id = resources.get(&every).copied();
+    drop(resources);
 
     let mut principals = Vec::with_capacity(nodes.len());
-    let mut bfs_cache: HashMap<usize, (Vec<Reach>, Vec<Finding>)> = HashMap::new();
+    let mut bfs_cache: FastMap<usize, (Vec<Arc<Reach>>, Vec<Finding>)> = FastMap::default();
     let mut visited: Vec<u32> = vec![0; nodes.len()];
     let mut expanded: Vec<u32> = vec![0; graph.generic.len()];
     let mut stamp: u32 = 0;
     for (i, n) in nodes.iter().enumerate() {
-        let mut reach = own_reach[n.sig].clone();
-        apply_admin(&mut reach, &graph.admin[i], &n.account, options, &[], false);
+        let mut reach: Vec<Arc<Reach>> = own[n.sig].iter().map(|e| e.reach.clone()).collect();
+        let admin = Admin {
+            account: &n.account,
+            options,
+            via: &[],
+            via_conditional: false,
+        };
+        admin.apply(&mut reach, &graph.admin[i], &mut names);
         let mut node_findings = n.findings.clone();
         let mut partial = n.partial;
         let base = reach.len();
@@ -486,7 +476,8 @@ pub fn assess_account_with(
 
         // A principal no trust policy names has the edges of its policies:
         // what it reaches through others is that of the first principal
-        // with the same policies (minus anything naming itself).
+        // with the same policies (minus anything naming itself). The
+        // entries are shared, not copied.
         if !graph.named[i] {
             if let Some((extra, extra_findings)) = bfs_cache.get(&n.sig) {
                 let me = n.arn.as_str();
@@ -512,10 +503,7 @@ pub fn assess_account_with(
             }
         }
 
-        // What is reached through others, merged per (category, resource,
-        // data, conditional) across every principal reached; what the
-        // principal can already do itself is left out.
-        let mut transitive = Transitive::new(&own_reach[n.sig], &own_ids[n.sig], &account, names);
+        let mut transitive = Transitive::new(&own[n.sig], every_id);
         // First hops: (hop, target is admin-equivalent, entry).
         let mut becoming: Vec<(&str, bool, Reach)> = Vec::new();
         // Breadth first: the shortest chain to each principal is reported.
@@ -526,7 +514,8 @@ pub fn assess_account_with(
         // principals with the same policies reach the same things, so the
         // first chain to one of them is enough (a later unconditional chain
         // still counts when the first was conditional).
-        let mut seen_sigs: HashMap<usize, bool> = HashMap::from([(n.sig, true)]);
+        let mut seen_sigs: FastMap<usize, bool> = FastMap::default();
+        seen_sigs.insert(n.sig, true);
         // Chains as parent links; a chain is spelled out only for output.
         let mut links: Vec<(usize, &str)> = Vec::new();
         let mut queue: VecDeque<(usize, usize, bool)> = VecDeque::new();
@@ -594,42 +583,35 @@ pub fn assess_account_with(
                     // reads are on the target's own assessment).
                     let chain = transitive.chains.len();
                     let mut used = false;
-                    for (r, ids) in own_reach[target.sig]
+                    for entry in own[target.sig]
                         .iter()
-                        .zip(own_ids[target.sig].iter())
-                        .filter(|(r, _)| crate::reach::concrete(r.category) || r.data)
+                        .filter(|e| crate::reach::concrete(e.reach.category) || e.reach.data)
                     {
-                        used |= transitive.add(r, ids, c, chain);
+                        used |= transitive.add(entry, c, chain, &names);
                     }
                     if used {
                         transitive.chains.push((hops.clone(), target.arn.as_str()));
                     }
                 }
-                apply_admin(
-                    &mut reach,
-                    &graph.admin[e.to],
-                    &target.account,
+                Admin {
+                    account: &target.account,
                     options,
-                    &hops,
-                    c,
-                );
+                    via: &hops,
+                    via_conditional: c,
+                }
+                .apply(&mut reach, &graph.admin[e.to], &mut names);
                 // Becoming a principal is itself an escalation; listed for
                 // the first hop only (deeper hops show in `via`), and once
                 // per distinct set of policies (the rest reach the same).
                 if first_hop {
+                    let action = e.hop.split(" -> ").next().unwrap_or("");
+                    let action = action.split(" + ").next().unwrap_or("");
+                    let id = names.id(action);
                     becoming.push((
                         e.hop.as_str(),
                         !graph.admin[e.to].is_empty(),
                         Reach {
-                            actions: vec![e
-                                .hop
-                                .split(" -> ")
-                                .next()
-                                .unwrap_or("")
-                                .split(" + ")
-                                .next()
-                                .unwrap_or("")
-                                .to_string()],
+                            actions: names.list(&[id]),
                             resource: target.arn.clone(),
                             environment: options.environments.get(&target.account).cloned(),
                             category: Category::Escalate,
@@ -645,8 +627,8 @@ pub fn assess_account_with(
             }
         }
         let mark = reach.len();
-        transitive.finish(&mut reach);
-        add_becoming(&mut reach, mark, becoming, &account);
+        transitive.finish(&mut names, &mut reach);
+        add_becoming(&mut reach, mark, becoming, &account, &mut names);
         if !graph.named[i] {
             bfs_cache.insert(
                 n.sig,
@@ -681,324 +663,16 @@ fn spell_chain(links: &[(usize, &str)], mut at: usize) -> Vec<String> {
     out
 }
 
-/// One action reached through other principals: its weight, the chain
-/// it was first (so most shortly) reached by, and the entry it came from.
-struct Via<'a> {
-    weight: u32,
-    chain: usize,
-    source: &'a Reach,
-}
-
-/// What one principal reaches through others, merged per (category,
-/// resource, data, conditional): one entry per distinct harm, every
-/// destroy/escalate/secrets action by name, `via` the chain of its headline.
-/// Interned action names (id -> name) and their harm weights.
-#[derive(Clone, Copy)]
-struct Names<'a> {
-    names: &'a [&'a str],
-    weights: &'a [u32],
-}
-
-struct Transitive<'a> {
-    account: &'a str,
-    every: String,
-    names: Names<'a>,
-    /// Actions (interned ids) the principal holds itself, per (category,
-    /// resource): unconditionally, and only under conditions.
-    own: FastMap<(Category, &'a str), FastSet<u32>>,
-    own_cond: FastMap<(Category, &'a str), FastSet<u32>>,
-    /// Actions held unconditionally on every resource of the account.
-    everywhere: FastMap<Category, FastSet<u32>>,
-    merged: FastMap<(Category, &'a str, bool, bool), FastMap<u32, Via<'a>>>,
-    order: Vec<(Category, &'a str, bool, bool)>,
-    /// Chains (hops, the principal at their end) in the order found.
-    chains: Vec<(Vec<String>, &'a str)>,
-}
-
-impl<'a> Transitive<'a> {
-    fn new(own: &'a [Reach], own_ids: &'a [Vec<u32>], account: &'a str, names: Names<'a>) -> Self {
-        let every = display_resource("*", account);
-        let mut t = Transitive {
-            account,
-            every,
-            names,
-            own: FastMap::default(),
-            own_cond: FastMap::default(),
-            everywhere: FastMap::default(),
-            merged: FastMap::default(),
-            order: Vec::new(),
-            chains: Vec::new(),
-        };
-        for (r, ids) in own.iter().zip(own_ids.iter()) {
-            let set = if r.conditional {
-                t.own_cond.entry((r.category, r.resource.as_str()))
-            } else {
-                t.own.entry((r.category, r.resource.as_str()))
-            };
-            set.or_default().extend(ids.iter().copied());
-            if !r.conditional && r.resource == t.every {
-                t.everywhere
-                    .entry(r.category)
-                    .or_default()
-                    .extend(ids.iter().copied());
-            }
-        }
-        t
-    }
-
-    /// A resource of this account (a wildcard or missing account counts).
-    fn in_account(&self, resource: &str) -> bool {
-        resource != self.every
-            && crate::reach::arn_account(resource)
-                .is_none_or(|x| x.is_empty() || x.contains('*') || x == self.account)
-    }
-
-    /// Adds a target's entry reached by chain number `chain`; true when
-    /// some action of it was new.
-    fn add(&mut self, r: &'a Reach, ids: &[u32], via_conditional: bool, chain: usize) -> bool {
-        let cond = r.conditional || via_conditional;
-        let k = (r.category, r.resource.as_str());
-        let own = self.own.get(&k);
-        let own_cond = self.own_cond.get(&k);
-        let every = if self.in_account(&r.resource) {
-            self.everywhere.get(&r.category)
-        } else {
-            None
-        };
-        let key = (r.category, r.resource.as_str(), r.data, cond);
-        let mut added = false;
-        let kept: Vec<u32> = ids
-            .iter()
-            .copied()
-            .filter(|a| {
-                !(own.is_some_and(|s| s.contains(a))
-                    || (cond && own_cond.is_some_and(|s| s.contains(a)))
-                    || every.is_some_and(|s| s.contains(a)))
-            })
-            .collect();
-        if kept.is_empty() {
-            return false;
-        }
-        if !self.merged.contains_key(&key) {
-            self.order.push(key);
-        }
-        let weights = self.names.weights;
-        let m = self.merged.entry(key).or_default();
-        for a in kept {
-            // Breadth first: the first chain to an action is the shortest.
-            if let std::collections::hash_map::Entry::Vacant(v) = m.entry(a) {
-                v.insert(Via {
-                    weight: weights.get(a as usize).copied().unwrap_or(0),
-                    chain,
-                    source: r,
-                });
-                added = true;
-            }
-        }
-        added
-    }
-
-    /// The merged entries, headline first; an action also reached
-    /// unconditionally, or on every resource of the account, is dropped
-    /// from the narrower or conditional entries.
-    fn finish(self, out: &mut Vec<Reach>) {
-        let mut everywhere = self.everywhere.clone();
-        for k in &self.order {
-            let (category, resource, _, cond) = *k;
-            if !cond && resource == self.every {
-                if let Some(m) = self.merged.get(k) {
-                    everywhere.entry(category).or_default().extend(m.keys());
-                }
-            }
-        }
-        let mut built: Vec<Built> = Vec::new();
-        for k in &self.order {
-            let (category, resource, data, cond) = *k;
-            let Some(m) = self.merged.get(k) else {
-                continue;
-            };
-            let certain = if cond {
-                self.merged.get(&(category, resource, data, false))
-            } else {
-                None
-            };
-            let every = if self.in_account(resource) {
-                everywhere.get(&category)
-            } else {
-                None
-            };
-            let names = self.names.names;
-            let mut ids: Vec<(u32, &Via)> = m
-                .iter()
-                .filter(|(a, _)| {
-                    !certain.is_some_and(|c| c.contains_key(*a))
-                        && !every.is_some_and(|e| e.contains(*a))
-                })
-                .map(|(a, v)| (*a, v))
-                .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            // Ids follow name order: weight, then name, on integers.
-            ids.sort_unstable_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)));
-            let actions: Vec<(&str, &Via)> = ids
-                .into_iter()
-                .map(|(a, v)| (names.get(a as usize).copied().unwrap_or(""), v))
-                .collect();
-            let head = actions[0].1;
-            let Some((hops, holder)) = self.chains.get(head.chain) else {
-                continue;
-            };
-            let mut holders: Vec<usize> = actions.iter().map(|(_, v)| v.chain).collect();
-            holders.sort_unstable();
-            holders.dedup();
-            let reversible = if category == Category::Destroy {
-                // Irreversible if any principal reached can also destroy
-                // the backups; unknown if any is unknown.
-                let mut rev = Some(true);
-                for (_, v) in &actions {
-                    match v.source.reversible {
-                        Some(false) => {
-                            rev = Some(false);
-                            break;
-                        }
-                        None => rev = None,
-                        Some(true) => {}
-                    }
-                }
-                rev
-            } else {
-                None
-            };
-            let mut evidence = format!("as {holder}: {}", head.source.evidence);
-            if holders.len() > 1 {
-                evidence.push_str(&format!(
-                    " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
-                    actions.len(),
-                    holders.len()
-                ));
-            }
-            built.push(Built {
-                weight: head.weight,
-                actions: actions.iter().map(|(a, v)| (*a, v.weight)).collect(),
-                reach: Reach {
-                    actions: Vec::new(),
-                    resource: head.source.resource.clone(),
-                    environment: head.source.environment.clone(),
-                    category,
-                    conditional: cond,
-                    via: hops.clone(),
-                    reversible,
-                    data,
-                    certainty: head.source.certainty,
-                    evidence,
-                },
-            });
-        }
-        // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
-        // harmful resources keep entries of their own; the rest are merged
-        // into one entry that still names every action (the contract), so
-        // the output grows with distinct harms, not with reachable
-        // principals times their resources.
-        built.sort_by(|a, b| {
-            (a.reach.category, a.reach.data, a.reach.conditional)
-                .cmp(&(b.reach.category, b.reach.data, b.reach.conditional))
-                .then_with(|| b.weight.cmp(&a.weight))
-                .then_with(|| a.reach.resource.cmp(&b.reach.resource))
-        });
-        let mut start = 0;
-        while start < built.len() {
-            let group = |x: &Built| (x.reach.category, x.reach.data, x.reach.conditional);
-            let g = group(&built[start]);
-            let end = built[start..]
-                .iter()
-                .position(|x| group(x) != g)
-                .map_or(built.len(), |p| start + p);
-            let keep = (end - start).min(TRANSITIVE_RESOURCES);
-            for b in &mut built[start..start + keep] {
-                let mut r = std::mem::replace(&mut b.reach, empty_reach());
-                r.actions = b.actions.iter().map(|(a, _)| a.to_string()).collect();
-                out.push(r);
-            }
-            if end - start > keep {
-                let rest = &mut built[start + keep..end];
-                let mut union: FastMap<&str, u32> = FastMap::default();
-                let mut reversible = Some(true);
-                for b in rest.iter() {
-                    for &(a, w) in &b.actions {
-                        union.insert(a, w);
-                    }
-                    match b.reach.reversible {
-                        Some(false) => reversible = Some(false),
-                        None if reversible != Some(false) => reversible = None,
-                        _ => {}
-                    }
-                }
-                let mut actions: Vec<(&str, u32)> = union.into_iter().collect();
-                actions.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-                let names: String = rest
-                    .iter()
-                    .take(3)
-                    .map(|b| b.reach.resource.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let first = std::mem::replace(&mut rest[0].reach, empty_reach());
-                out.push(Reach {
-                    actions: actions.iter().map(|(a, _)| a.to_string()).collect(),
-                    resource: format!(
-                        "{} more resources reached through other principals",
-                        end - start - keep
-                    ),
-                    reversible: if g.0 == Category::Destroy { reversible } else { None },
-                    evidence: format!(
-                        "summary of {} further resources ({}, ...), each reached through another principal; `via` is the chain to the most harmful of them; {}",
-                        end - start - keep,
-                        names,
-                        first.evidence
-                    ),
-                    ..first
-                });
-            }
-            start = end;
-        }
-    }
-}
-
-/// At most this many resources per (category, data, conditional) keep an
-/// entry of their own among what is reached through other principals.
-pub const TRANSITIVE_RESOURCES: usize = 8;
-
-/// A merged entry before its action names are spelled out.
-struct Built<'a> {
-    weight: u32,
-    actions: Vec<(&'a str, u32)>,
-    reach: Reach,
-}
-
-fn empty_reach() -> Reach {
-    Reach {
-        actions: Vec::new(),
-        resource: String::new(),
-        environment: None,
-        category: Category::Read,
-        conditional: false,
-        via: Vec::new(),
-        reversible: None,
-        data: false,
-        certainty: Certainty::Inferred,
-        evidence: String::new(),
-    }
-}
-
 /// Becoming another principal is itself an escalation. A first hop is
 /// listed on its own when some entry's chain starts with it or the target
 /// is admin-equivalent; the others (they add nothing beyond what is
 /// listed) are counted in one entry per (action, conditional).
 fn add_becoming(
-    reach: &mut Vec<Reach>,
+    reach: &mut Vec<Arc<Reach>>,
     mark: usize,
     becoming: Vec<(&str, bool, Reach)>,
     account: &str,
+    names: &mut Names,
 ) {
     let used: HashSet<&str> = reach[mark..]
         .iter()
@@ -1008,13 +682,13 @@ fn add_becoming(
     let mut rest: Vec<Reach> = Vec::new();
     for (hop, admin, r) in becoming {
         if admin || used.contains(hop) {
-            reach.push(r);
+            reach.push(Arc::new(r));
         } else {
             rest.push(r);
         }
     }
     if rest.len() <= BECOMING_LISTED {
-        reach.extend(rest);
+        reach.extend(rest.into_iter().map(Arc::new));
         return;
     }
     let mut groups: std::collections::BTreeMap<(String, bool), Vec<Reach>> = Default::default();
@@ -1023,13 +697,14 @@ fn add_becoming(
         groups.entry((action, r.conditional)).or_default().push(r);
     }
     for ((action, conditional), members) in groups {
-        let names: Vec<&str> = members
+        let listed: Vec<&str> = members
             .iter()
             .take(5)
             .map(|r| r.resource.as_str())
             .collect();
-        reach.push(Reach {
-            actions: vec![action.clone()],
+        let id = names.id(&action);
+        reach.push(Arc::new(Reach {
+            actions: names.list(&[id]),
             resource: format!("{} principals of account {account}", members.len()),
             environment: members[0].environment.clone(),
             category: Category::Escalate,
@@ -1041,74 +716,85 @@ fn add_becoming(
             evidence: format!(
                 "can become {} principals by {action} ({}{}), none of which adds a harm beyond the entries listed; e.g. {}",
                 members.len(),
-                names.join(", "),
-                if members.len() > names.len() { ", ..." } else { "" },
+                listed.join(", "),
+                if members.len() > listed.len() { ", ..." } else { "" },
                 members[0].evidence
             ),
-        });
+        }));
     }
 }
 
 /// First hops that add nothing are listed one by one up to this many.
 const BECOMING_LISTED: usize = 5;
 
-/// Self-edit paths become escalate entries: the matching entry (same
-/// resource, holding the action) gets the action first and the
-/// admin-equivalent evidence; otherwise a new entry is added.
-fn apply_admin(
-    reach: &mut Vec<Reach>,
-    admin: &[AdminPath],
-    account: &str,
-    options: &AccountOptions,
-    via: &[String],
+/// Where self-edit paths are found: the principal holding them, and how
+/// the audited principal gets to it.
+struct Admin<'a> {
+    account: &'a str,
+    options: &'a AccountOptions,
+    via: &'a [String],
     via_conditional: bool,
-) {
-    for a in admin {
-        let conditional = a.conditional || via_conditional;
-        let hit = reach.iter_mut().find(|r| {
-            r.category == Category::Escalate
-                && r.resource == a.resource
-                && r.via == via
-                && r.conditional == conditional
-                && r.actions.iter().any(|x| x.eq_ignore_ascii_case(&a.action))
-        });
-        match hit {
-            Some(r) => {
-                if let Some(pos) = r
-                    .actions
-                    .iter()
-                    .position(|x| x.eq_ignore_ascii_case(&a.action))
-                {
-                    let act = r.actions.remove(pos);
-                    r.actions.insert(0, act);
+}
+
+impl Admin<'_> {
+    /// Self-edit paths become escalate entries: the matching entry (same
+    /// resource, holding the action) gets the action first and the
+    /// admin-equivalent evidence; otherwise a new entry is added.
+    fn apply(&self, reach: &mut Vec<Arc<Reach>>, admin: &[AdminPath], names: &mut Names) {
+        for a in admin {
+            let conditional = a.conditional || self.via_conditional;
+            let hit = reach.iter_mut().find(|r| {
+                r.category == Category::Escalate
+                    && r.resource == a.resource
+                    && r.via == self.via
+                    && r.conditional == conditional
+                    && r.actions.iter().any(|x| x.eq_ignore_ascii_case(&a.action))
+            });
+            match hit {
+                Some(r) => {
+                    let r = Arc::make_mut(r);
+                    if let Some(pos) = r
+                        .actions
+                        .iter()
+                        .position(|x| x.eq_ignore_ascii_case(&a.action))
+                    {
+                        let mut ids = names.ids(&r.actions);
+                        let head = ids.remove(pos);
+                        ids.insert(0, head);
+                        r.actions = names.list(&ids);
+                    }
+                    r.evidence = format!("{} ({})", a.evidence, r.evidence);
                 }
-                r.evidence = format!("{} ({})", a.evidence, r.evidence);
+                None => {
+                    let id = names.id(&a.action);
+                    reach.push(Arc::new(Reach {
+                        actions: names.list(&[id]),
+                        resource: display_resource(&a.resource, self.account),
+                        environment: self.options.environments.get(self.account).cloned(),
+                        category: Category::Escalate,
+                        conditional,
+                        via: self.via.to_vec(),
+                        reversible: None,
+                        data: false,
+                        certainty: Certainty::Inferred,
+                        evidence: a.evidence.clone(),
+                    }))
+                }
             }
-            None => reach.push(Reach {
-                actions: vec![a.action.clone()],
-                resource: display_resource(&a.resource, account),
-                environment: options.environments.get(account).cloned(),
-                category: Category::Escalate,
-                conditional,
-                via: via.to_vec(),
-                reversible: None,
-                data: false,
-                certainty: Certainty::Inferred,
-                evidence: a.evidence.clone(),
-            }),
         }
     }
 }
 
-fn dedup_reach(reach: Vec<Reach>) -> Vec<Reach> {
+fn dedup_reach(reach: Vec<Arc<Reach>>) -> Vec<Arc<Reach>> {
     let keep: Vec<bool> = {
-        // Fx, not SipHash: the keys hold whole action lists.
+        // Lists are interned (equal lists are one list): the pointer
+        // stands for the names.
         let mut seen: FastSet<_> = FastSet::default();
         reach
             .iter()
             .map(|r| {
                 seen.insert((
-                    r.actions.as_slice(),
+                    r.actions.as_ptr(),
                     r.resource.as_str(),
                     r.category,
                     r.conditional,

@@ -1,0 +1,98 @@
+//! Action names interned once per account assessment, and the lists made of
+//! them interned too: thousands of principals reach the same few hundred
+//! lists (every destroy action of an admin role, say), so each list is held
+//! once and equal lists are the same [`ActionList`].
+
+use blastradius_report::ActionList;
+
+use crate::fasthash::FastMap;
+
+pub struct Names {
+    /// Id -> name. The ids of `Names::new`'s names follow their byte order
+    /// (ordering by id is ordering by name); names added later come after.
+    names: Vec<String>,
+    weights: Vec<u32>,
+    index: FastMap<String, u32>,
+    lists: FastMap<Box<[u32]>, ActionList>,
+}
+
+impl Names {
+    /// `names`: every (name, harm weight) known up front, in any order.
+    pub fn new<'a>(names: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
+        let mut all: Vec<(&str, u32)> = names.into_iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all.dedup_by(|a, b| a.0 == b.0);
+        let mut n = Names {
+            names: Vec::with_capacity(all.len()),
+            weights: Vec::with_capacity(all.len()),
+            index: FastMap::default(),
+            lists: FastMap::default(),
+        };
+        for (name, weight) in all {
+            n.push(name, weight);
+        }
+        n
+    }
+
+    fn push(&mut self, name: &str, weight: u32) -> u32 {
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.weights.push(weight);
+        self.index.insert(name.to_string(), id);
+        id
+    }
+
+    /// The id of a name, added (weight 0) when new.
+    pub fn id(&mut self, name: &str) -> u32 {
+        match self.index.get(name) {
+            Some(&id) => id,
+            None => self.push(name, 0),
+        }
+    }
+
+    pub fn weight(&self, id: u32) -> u32 {
+        self.weights.get(id as usize).copied().unwrap_or(0)
+    }
+
+    /// The shared list of these ids, in this order.
+    pub fn list(&mut self, ids: &[u32]) -> ActionList {
+        if let Some(l) = self.lists.get(ids) {
+            return l.clone();
+        }
+        let l: ActionList = ids
+            .iter()
+            .map(|&i| self.names.get(i as usize).cloned().unwrap_or_default())
+            .collect();
+        self.lists.insert(ids.into(), l.clone());
+        l
+    }
+
+    /// The ids of a list's names (adding unknown ones).
+    pub fn ids(&mut self, actions: &[String]) -> Vec<u32> {
+        actions.iter().map(|a| self.id(a)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_name_order_and_lists_are_shared() {
+        let mut n = Names::new([
+            ("s3:GetObject", 1),
+            ("ec2:RunInstances", 5),
+            ("s3:GetObject", 1),
+        ]);
+        assert!(n.id("ec2:RunInstances") < n.id("s3:GetObject"));
+        let ec2 = n.id("ec2:RunInstances");
+        assert_eq!(n.weight(ec2), 5);
+        let late = n.id("zz:Late");
+        assert_eq!(n.weight(late), 0);
+        let a = n.list(&[1, 0]);
+        let ids = n.ids(&["s3:GetObject".to_string(), "ec2:RunInstances".to_string()]);
+        let b = n.list(&ids);
+        assert!(a.ptr_eq(&b));
+        assert_eq!(a, ["s3:GetObject", "ec2:RunInstances"]);
+    }
+}

@@ -1,0 +1,335 @@
+//! What one principal reaches through the principals it can become, merged
+//! per (category, resource, data, conditional): one entry per distinct
+//! harm, every destroy/escalate/secrets action by name, `via` the chain of
+//! its headline action. What the principal can already do itself is left
+//! out.
+
+use std::sync::Arc;
+
+use blastradius_report::{Category, Certainty, Reach};
+
+use super::names::Names;
+use crate::fasthash::{FastMap, FastSet};
+
+/// At most this many resources per (category, data, conditional) keep an
+/// entry of their own among what is reached through other principals.
+pub const TRANSITIVE_RESOURCES: usize = 8;
+
+/// One of a principal's own entries, ready to merge into another's reach.
+pub struct OwnEntry {
+    pub reach: Arc<Reach>,
+    /// Its actions as interned ids.
+    pub ids: Vec<u32>,
+    /// Its resource, interned (equal resources, equal ids).
+    pub resource: u32,
+    /// A resource of the principal's account (a wildcard or missing account
+    /// counts), but not "every resource".
+    pub in_account: bool,
+}
+
+/// One action reached through other principals: its weight, the chain
+/// it was first (so most shortly) reached by, and the entry it came from.
+struct Via<'a> {
+    weight: u32,
+    chain: usize,
+    source: &'a OwnEntry,
+}
+
+/// (category, resource id, data, conditional).
+type MergeKey = (Category, u32, bool, bool);
+
+pub struct Transitive<'a> {
+    /// The id of "every resource of the account", if any entry has it.
+    every: Option<u32>,
+    /// Actions the principal holds itself, per (category, resource):
+    /// unconditionally, and only under conditions.
+    own: FastMap<(Category, u32), FastSet<u32>>,
+    own_cond: FastMap<(Category, u32), FastSet<u32>>,
+    /// Actions held unconditionally on every resource of the account.
+    everywhere: FastMap<Category, FastSet<u32>>,
+    merged: FastMap<MergeKey, FastMap<u32, Via<'a>>>,
+    /// Lists already merged under a key: a list is interned, so one seen
+    /// again (another principal with the same policy) adds nothing.
+    lists_seen: FastSet<(MergeKey, *const String)>,
+    order: Vec<MergeKey>,
+    /// Chains (hops, the principal at their end) in the order found.
+    pub chains: Vec<(Vec<String>, &'a str)>,
+}
+
+impl<'a> Transitive<'a> {
+    /// `every`: the resource id of "every resource of the account".
+    pub fn new(own: &'a [OwnEntry], every: Option<u32>) -> Self {
+        let mut t = Transitive {
+            every,
+            own: FastMap::default(),
+            own_cond: FastMap::default(),
+            everywhere: FastMap::default(),
+            merged: FastMap::default(),
+            lists_seen: FastSet::default(),
+            order: Vec::new(),
+            chains: Vec::new(),
+        };
+        for e in own {
+            let r = &*e.reach;
+            let set = if r.conditional {
+                t.own_cond.entry((r.category, e.resource))
+            } else {
+                t.own.entry((r.category, e.resource))
+            };
+            set.or_default().extend(e.ids.iter().copied());
+            if !r.conditional && Some(e.resource) == t.every {
+                t.everywhere
+                    .entry(r.category)
+                    .or_default()
+                    .extend(e.ids.iter().copied());
+            }
+        }
+        t
+    }
+
+    /// Adds a target's entry reached by chain number `chain`; true when
+    /// some action of it was new.
+    pub fn add(
+        &mut self,
+        e: &'a OwnEntry,
+        via_conditional: bool,
+        chain: usize,
+        names: &Names,
+    ) -> bool {
+        let r = &*e.reach;
+        let cond = r.conditional || via_conditional;
+        let key = (r.category, e.resource, r.data, cond);
+        if !self.lists_seen.insert((key, r.actions.as_ptr())) {
+            return false;
+        }
+        let k = (r.category, e.resource);
+        let own = self.own.get(&k);
+        let own_cond = if cond { self.own_cond.get(&k) } else { None };
+        let every = if e.in_account {
+            self.everywhere.get(&r.category)
+        } else {
+            None
+        };
+        let held = |a: &u32| {
+            own.is_some_and(|s| s.contains(a))
+                || own_cond.is_some_and(|s| s.contains(a))
+                || every.is_some_and(|s| s.contains(a))
+        };
+        if e.ids.iter().all(held) {
+            return false;
+        }
+        let m = match self.merged.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                self.order.push(key);
+                v.insert(FastMap::default())
+            }
+        };
+        let mut added = false;
+        for a in e.ids.iter().copied().filter(|a| !held(a)) {
+            // Breadth first: the first chain to an action is the shortest.
+            if let std::collections::hash_map::Entry::Vacant(v) = m.entry(a) {
+                v.insert(Via {
+                    weight: names.weight(a),
+                    chain,
+                    source: e,
+                });
+                added = true;
+            }
+        }
+        added
+    }
+
+    /// The merged entries, headline first; an action also reached
+    /// unconditionally, or on every resource of the account, is dropped
+    /// from the narrower or conditional entries.
+    pub fn finish(self, names: &mut Names, out: &mut Vec<Arc<Reach>>) {
+        let mut everywhere = self.everywhere.clone();
+        for k in &self.order {
+            let (category, resource, _, cond) = *k;
+            if !cond && Some(resource) == self.every {
+                if let Some(m) = self.merged.get(k) {
+                    everywhere.entry(category).or_default().extend(m.keys());
+                }
+            }
+        }
+        let mut built: Vec<Built> = Vec::new();
+        for k in &self.order {
+            let (category, resource, data, cond) = *k;
+            let Some(m) = self.merged.get(k) else {
+                continue;
+            };
+            let certain = if cond {
+                self.merged.get(&(category, resource, data, false))
+            } else {
+                None
+            };
+            let Some(first) = m.values().next() else {
+                continue;
+            };
+            let every = if first.source.in_account {
+                everywhere.get(&category)
+            } else {
+                None
+            };
+            let mut ids: Vec<(u32, &Via)> = m
+                .iter()
+                .filter(|(a, _)| {
+                    !certain.is_some_and(|c| c.contains_key(*a))
+                        && !every.is_some_and(|e| e.contains(*a))
+                })
+                .map(|(a, v)| (*a, v))
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            // Ids follow name order: weight, then name, on integers.
+            ids.sort_unstable_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)));
+            let head = ids[0].1;
+            let Some((hops, holder)) = self.chains.get(head.chain) else {
+                continue;
+            };
+            let mut holders: Vec<usize> = ids.iter().map(|(_, v)| v.chain).collect();
+            holders.sort_unstable();
+            holders.dedup();
+            let reversible = if category == Category::Destroy {
+                // Irreversible if any principal reached can also destroy
+                // the backups; unknown if any is unknown.
+                let mut rev = Some(true);
+                for (_, v) in &ids {
+                    match v.source.reach.reversible {
+                        Some(false) => {
+                            rev = Some(false);
+                            break;
+                        }
+                        None => rev = None,
+                        Some(true) => {}
+                    }
+                }
+                rev
+            } else {
+                None
+            };
+            let mut evidence = format!("as {holder}: {}", head.source.reach.evidence);
+            if holders.len() > 1 {
+                evidence.push_str(&format!(
+                    " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
+                    ids.len(),
+                    holders.len()
+                ));
+            }
+            built.push(Built {
+                weight: head.weight,
+                actions: ids.iter().map(|(a, _)| *a).collect(),
+                reach: Reach {
+                    actions: Default::default(),
+                    resource: head.source.reach.resource.clone(),
+                    environment: head.source.reach.environment.clone(),
+                    category,
+                    conditional: cond,
+                    via: hops.clone(),
+                    reversible,
+                    data,
+                    certainty: head.source.reach.certainty,
+                    evidence,
+                },
+            });
+        }
+        // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
+        // harmful resources keep entries of their own; the rest are merged
+        // into one entry that still names every action (the contract), so
+        // the output grows with distinct harms, not with reachable
+        // principals times their resources.
+        built.sort_by(|a, b| {
+            (a.reach.category, a.reach.data, a.reach.conditional)
+                .cmp(&(b.reach.category, b.reach.data, b.reach.conditional))
+                .then_with(|| b.weight.cmp(&a.weight))
+                .then_with(|| a.reach.resource.cmp(&b.reach.resource))
+        });
+        let mut start = 0;
+        while start < built.len() {
+            let group = |x: &Built| (x.reach.category, x.reach.data, x.reach.conditional);
+            let g = group(&built[start]);
+            let end = built[start..]
+                .iter()
+                .position(|x| group(x) != g)
+                .map_or(built.len(), |p| start + p);
+            let keep = (end - start).min(TRANSITIVE_RESOURCES);
+            for b in &mut built[start..start + keep] {
+                let mut r = std::mem::replace(&mut b.reach, empty_reach());
+                r.actions = names.list(&b.actions);
+                out.push(Arc::new(r));
+            }
+            if end - start > keep {
+                let rest = &mut built[start + keep..end];
+                let mut union: FastSet<u32> = FastSet::default();
+                let mut reversible = Some(true);
+                for b in rest.iter() {
+                    union.extend(b.actions.iter().copied());
+                    match b.reach.reversible {
+                        Some(false) => reversible = Some(false),
+                        None if reversible != Some(false) => reversible = None,
+                        _ => {}
+                    }
+                }
+                let mut actions: Vec<u32> = union.into_iter().collect();
+                actions.sort_unstable_by(|&a, &b| {
+                    names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b))
+                });
+                let listed: String = rest
+                    .iter()
+                    .take(3)
+                    .map(|b| b.reach.resource.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let first = std::mem::replace(&mut rest[0].reach, empty_reach());
+                out.push(Arc::new(Reach {
+                    actions: names.list(&actions),
+                    resource: format!(
+                        "{} more resources reached through other principals",
+                        end - start - keep
+                    ),
+                    reversible: if g.0 == Category::Destroy { reversible } else { None },
+                    evidence: format!(
+                        "summary of {} further resources ({}, ...), each reached through another principal; `via` is the chain to the most harmful of them; {}",
+                        end - start - keep,
+                        listed,
+                        first.evidence
+                    ),
+                    ..first
+                }));
+            }
+            start = end;
+        }
+    }
+}
+
+/// A resource of `account` (a wildcard or missing account counts), but not
+/// "every resource" itself.
+pub fn in_account(resource: &str, every: &str, account: &str) -> bool {
+    resource != every
+        && crate::reach::arn_account(resource)
+            .is_none_or(|x| x.is_empty() || x.contains('*') || x == account)
+}
+
+/// A merged entry before its action names are spelled out.
+struct Built {
+    weight: u32,
+    actions: Vec<u32>,
+    reach: Reach,
+}
+
+fn empty_reach() -> Reach {
+    Reach {
+        actions: Default::default(),
+        resource: String::new(),
+        environment: None,
+        category: Category::Read,
+        conditional: false,
+        via: Vec::new(),
+        reversible: None,
+        data: false,
+        certainty: Certainty::Inferred,
+        evidence: String::new(),
+    }
+}
