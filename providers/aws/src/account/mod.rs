@@ -6,7 +6,7 @@
 //! one reach computation: large accounts have thousands of roles made from a
 //! few managed policies.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use blastradius_report::{
@@ -22,12 +22,14 @@ use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
 
+mod explore;
 mod names;
 mod transitive;
 
+use explore::{explore, Explored, Scratch, World};
 use names::Names;
 pub use transitive::TRANSITIVE_RESOURCES;
-use transitive::{in_account, OwnEntry, Transitive};
+use transitive::{in_account, OwnEntry};
 
 #[derive(Debug, Clone)]
 pub struct AccountOptions {
@@ -66,7 +68,7 @@ pub struct AccountAssessment {
     pub findings: Vec<Finding>,
 }
 
-struct Node {
+pub(crate) struct Node {
     arn: String,
     account: String,
     is_user: bool,
@@ -455,31 +457,91 @@ pub fn assess_account_with(
     let every_id = resources.get(&every).copied();
     drop(resources);
 
+    // The grants have served: the walks need only the entries.
+    for s in &mut sigs {
+        s.grants = GrantIndex::default();
+    }
+
+    // Walks: from every principal some trust policy names, and from the
+    // first of each policy set among the rest (the others have its edges,
+    // so its walk, minus anything naming themselves).
+    let mut first_of_sig: Vec<Option<usize>> = vec![None; sigs.len()];
+    let starts: Vec<usize> = (0..nodes.len())
+        .filter(|&i| {
+            graph.named[i] || {
+                let first = first_of_sig[nodes[i].sig].get_or_insert(i);
+                *first == i
+            }
+        })
+        .collect();
+    let world = World {
+        nodes: &nodes,
+        graph: &graph,
+        own: &own,
+        names: &names,
+        options,
+        account: &account,
+        every: every_id,
+    };
+    let walked: Vec<Explored> = {
+        use rayon::prelude::*;
+        starts
+            .par_iter()
+            .map_init(
+                || Scratch::new(&world),
+                |scratch, &i| explore(i, &world, scratch),
+            )
+            .collect()
+    };
+    let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
+    for (i, w) in starts.iter().zip(walked) {
+        walks[*i] = Some(w);
+    }
+
     let mut principals = Vec::with_capacity(nodes.len());
-    let mut bfs_cache: FastMap<usize, (Vec<Arc<Reach>>, Vec<Finding>)> = FastMap::default();
-    let mut visited: Vec<u32> = vec![0; nodes.len()];
-    let mut expanded: Vec<u32> = vec![0; graph.generic.len()];
-    let mut stamp: u32 = 0;
+    // What the first of a policy set reaches through others, shared.
+    let mut sig_cache: FastMap<usize, (Vec<Arc<Reach>>, Vec<Finding>)> = FastMap::default();
     for (i, n) in nodes.iter().enumerate() {
         let mut reach: Vec<Arc<Reach>> = own[n.sig].iter().map(|e| e.reach.clone()).collect();
-        let admin = Admin {
+        Admin {
             account: &n.account,
             options,
             via: &[],
             via_conditional: false,
-        };
-        admin.apply(&mut reach, &graph.admin[i], &mut names);
+        }
+        .apply(&mut reach, &graph.admin[i], &mut names);
         let mut node_findings = n.findings.clone();
         let mut partial = n.partial;
         let base = reach.len();
-        let findings_base = node_findings.len();
-
-        // A principal no trust policy names has the edges of its policies:
-        // what it reaches through others is that of the first principal
-        // with the same policies (minus anything naming itself). The
-        // entries are shared, not copied.
-        if !graph.named[i] {
-            if let Some((extra, extra_findings)) = bfs_cache.get(&n.sig) {
+        match walks[i].take() {
+            Some(walk) => {
+                for (to, hops, c) in &walk.admins {
+                    Admin {
+                        account: &nodes[*to].account,
+                        options,
+                        via: hops,
+                        via_conditional: *c,
+                    }
+                    .apply(&mut reach, &graph.admin[*to], &mut names);
+                }
+                for (mut r, ids) in walk.transitive {
+                    r.actions = names.list(&ids);
+                    reach.push(Arc::new(r));
+                }
+                for (action, mut r) in walk.becoming {
+                    let id = names.id(action);
+                    r.actions = names.list(&[id]);
+                    reach.push(Arc::new(r));
+                }
+                partial |= walk.partial;
+                if !graph.named[i] {
+                    sig_cache.insert(n.sig, (reach[base..].to_vec(), walk.findings.clone()));
+                }
+                node_findings.extend(walk.findings);
+            }
+            None => {
+                // Not named, and not the first of its policy set.
+                let (extra, extra_findings) = &sig_cache[&n.sig];
                 let me = n.arn.as_str();
                 reach.extend(
                     extra
@@ -493,152 +555,8 @@ pub fn assess_account_with(
                 );
                 partial |= !extra_findings.is_empty();
                 node_findings.extend(extra_findings.iter().cloned());
-                principals.push(principal_assessment(
-                    n,
-                    dedup_reach(reach),
-                    node_findings,
-                    partial,
-                ));
-                continue;
             }
         }
-
-        let mut transitive = Transitive::new(&own[n.sig], every_id);
-        // First hops: (hop, target is admin-equivalent, entry).
-        let mut becoming: Vec<(&str, bool, Reach)> = Vec::new();
-        // Breadth first: the shortest chain to each principal is reported.
-        // Visited marks by run number: no per-principal set to allocate.
-        stamp += 1;
-        visited[i] = stamp;
-        // Distinct policy sets already shown, and whether unconditionally:
-        // principals with the same policies reach the same things, so the
-        // first chain to one of them is enough (a later unconditional chain
-        // still counts when the first was conditional).
-        let mut seen_sigs: FastMap<usize, bool> = FastMap::default();
-        seen_sigs.insert(n.sig, true);
-        // Chains as parent links; a chain is spelled out only for output.
-        let mut links: Vec<(usize, &str)> = Vec::new();
-        let mut queue: VecDeque<(usize, usize, bool)> = VecDeque::new();
-        queue.push_back((i, usize::MAX, false));
-        let mut followed = 0usize;
-        while let Some((at, via_link, cond)) = queue.pop_front() {
-            // A principal no trust policy names has exactly the edges of its
-            // class; once one member's are followed, the others' lead only
-            // to principals already visited.
-            let class = graph.class[at];
-            let class_done = expanded[class] == stamp;
-            expanded[class] = stamp;
-            if class_done && !graph.named[at] {
-                continue;
-            }
-            let first_hop = via_link == usize::MAX;
-            let mut via: Option<Vec<String>> = None;
-            let edges: Box<dyn Iterator<Item = &escalation::Edge>> = if class_done {
-                Box::new(graph.specific[at].iter())
-            } else {
-                Box::new(graph.edges(at))
-            };
-            for e in edges {
-                if visited[e.to] == stamp {
-                    continue;
-                }
-                visited[e.to] = stamp;
-                followed += 1;
-                if followed > options.max_reachable {
-                    partial = true;
-                    node_findings.push(Finding::new(
-                        "aws.escalation.truncated",
-                        Severity::Low,
-                        format!(
-                            "more than {} principals are reachable; the rest are not shown",
-                            options.max_reachable
-                        ),
-                    ));
-                    queue.clear();
-                    break;
-                }
-                let c = cond || e.conditional;
-                let target = &nodes[e.to];
-                links.push((via_link, e.hop.as_str()));
-                let link = links.len() - 1;
-                queue.push_back((e.to, link, c));
-                let new_sig = match seen_sigs.get(&target.sig) {
-                    None => true,
-                    Some(&shown_certain) => !shown_certain && !c,
-                };
-                // A principal that can edit its own policies is listed on
-                // every first hop (becoming it is the escalation); deeper,
-                // once per distinct set of policies like the rest.
-                let admin_hop = first_hop && !graph.admin[e.to].is_empty();
-                if !new_sig && !admin_hop {
-                    continue;
-                }
-                let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
-                let mut hops = via.clone();
-                hops.push(e.hop.clone());
-                if new_sig {
-                    seen_sigs.insert(target.sig, !c);
-                    // Through other principals only what rates: destroy,
-                    // escalate, secrets and data reads (plain writes and
-                    // reads are on the target's own assessment).
-                    let chain = transitive.chains.len();
-                    let mut used = false;
-                    for entry in own[target.sig]
-                        .iter()
-                        .filter(|e| crate::reach::concrete(e.reach.category) || e.reach.data)
-                    {
-                        used |= transitive.add(entry, c, chain, &names);
-                    }
-                    if used {
-                        transitive.chains.push((hops.clone(), target.arn.as_str()));
-                    }
-                }
-                Admin {
-                    account: &target.account,
-                    options,
-                    via: &hops,
-                    via_conditional: c,
-                }
-                .apply(&mut reach, &graph.admin[e.to], &mut names);
-                // Becoming a principal is itself an escalation; listed for
-                // the first hop only (deeper hops show in `via`), and once
-                // per distinct set of policies (the rest reach the same).
-                if first_hop {
-                    let action = e.hop.split(" -> ").next().unwrap_or("");
-                    let action = action.split(" + ").next().unwrap_or("");
-                    let id = names.id(action);
-                    becoming.push((
-                        e.hop.as_str(),
-                        !graph.admin[e.to].is_empty(),
-                        Reach {
-                            actions: names.list(&[id]),
-                            resource: target.arn.clone(),
-                            environment: options.environments.get(&target.account).cloned(),
-                            category: Category::Escalate,
-                            conditional: c,
-                            via: Vec::new(),
-                            reversible: None,
-                            data: false,
-                            certainty: Certainty::Inferred,
-                            evidence: format!("can become {}: {}", target.arn, e.evidence),
-                        },
-                    ));
-                }
-            }
-        }
-        let mark = reach.len();
-        transitive.finish(&mut names, &mut reach);
-        add_becoming(&mut reach, mark, becoming, &account, &mut names);
-        if !graph.named[i] {
-            bfs_cache.insert(
-                n.sig,
-                (
-                    reach[base..].to_vec(),
-                    node_findings[findings_base..].to_vec(),
-                ),
-            );
-        }
-
         principals.push(principal_assessment(
             n,
             dedup_reach(reach),
@@ -651,81 +569,6 @@ pub fn assess_account_with(
         findings,
     }
 }
-
-/// The hops of a chain, from the audited principal on.
-fn spell_chain(links: &[(usize, &str)], mut at: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    while let Some(&(parent, hop)) = links.get(at) {
-        out.push(hop.to_string());
-        at = parent;
-    }
-    out.reverse();
-    out
-}
-
-/// Becoming another principal is itself an escalation. A first hop is
-/// listed on its own when some entry's chain starts with it or the target
-/// is admin-equivalent; the others (they add nothing beyond what is
-/// listed) are counted in one entry per (action, conditional).
-fn add_becoming(
-    reach: &mut Vec<Arc<Reach>>,
-    mark: usize,
-    becoming: Vec<(&str, bool, Reach)>,
-    account: &str,
-    names: &mut Names,
-) {
-    let used: HashSet<&str> = reach[mark..]
-        .iter()
-        .filter_map(|r| r.via.first().map(String::as_str))
-        .collect();
-    let used: HashSet<String> = used.into_iter().map(str::to_string).collect();
-    let mut rest: Vec<Reach> = Vec::new();
-    for (hop, admin, r) in becoming {
-        if admin || used.contains(hop) {
-            reach.push(Arc::new(r));
-        } else {
-            rest.push(r);
-        }
-    }
-    if rest.len() <= BECOMING_LISTED {
-        reach.extend(rest.into_iter().map(Arc::new));
-        return;
-    }
-    let mut groups: std::collections::BTreeMap<(String, bool), Vec<Reach>> = Default::default();
-    for r in rest {
-        let action = r.actions.first().cloned().unwrap_or_default();
-        groups.entry((action, r.conditional)).or_default().push(r);
-    }
-    for ((action, conditional), members) in groups {
-        let listed: Vec<&str> = members
-            .iter()
-            .take(5)
-            .map(|r| r.resource.as_str())
-            .collect();
-        let id = names.id(&action);
-        reach.push(Arc::new(Reach {
-            actions: names.list(&[id]),
-            resource: format!("{} principals of account {account}", members.len()),
-            environment: members[0].environment.clone(),
-            category: Category::Escalate,
-            conditional,
-            via: Vec::new(),
-            reversible: None,
-            data: false,
-            certainty: Certainty::Inferred,
-            evidence: format!(
-                "can become {} principals by {action} ({}{}), none of which adds a harm beyond the entries listed; e.g. {}",
-                members.len(),
-                listed.join(", "),
-                if members.len() > listed.len() { ", ..." } else { "" },
-                members[0].evidence
-            ),
-        }));
-    }
-}
-
-/// First hops that add nothing are listed one by one up to this many.
-const BECOMING_LISTED: usize = 5;
 
 /// Where self-edit paths are found: the principal holding them, and how
 /// the audited principal gets to it.

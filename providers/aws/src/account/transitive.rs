@@ -143,7 +143,8 @@ impl<'a> Transitive<'a> {
     /// The merged entries, headline first; an action also reached
     /// unconditionally, or on every resource of the account, is dropped
     /// from the narrower or conditional entries.
-    pub fn finish(self, names: &mut Names, out: &mut Vec<Arc<Reach>>) {
+    pub fn finish(self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
+        let mut out = Vec::new();
         let mut everywhere = self.everywhere.clone();
         for k in &self.order {
             let (category, resource, _, cond) = *k;
@@ -256,9 +257,8 @@ impl<'a> Transitive<'a> {
                 .map_or(built.len(), |p| start + p);
             let keep = (end - start).min(TRANSITIVE_RESOURCES);
             for b in &mut built[start..start + keep] {
-                let mut r = std::mem::replace(&mut b.reach, empty_reach());
-                r.actions = names.list(&b.actions);
-                out.push(Arc::new(r));
+                let r = std::mem::replace(&mut b.reach, empty_reach());
+                out.push((r, std::mem::take(&mut b.actions)));
             }
             if end - start > keep {
                 let rest = &mut built[start + keep..end];
@@ -283,8 +283,8 @@ impl<'a> Transitive<'a> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let first = std::mem::replace(&mut rest[0].reach, empty_reach());
-                out.push(Arc::new(Reach {
-                    actions: names.list(&actions),
+                out.push((Reach {
+                    actions: Default::default(),
                     resource: format!(
                         "{} more resources reached through other principals",
                         end - start - keep
@@ -297,10 +297,11 @@ impl<'a> Transitive<'a> {
                         first.evidence
                     ),
                     ..first
-                }));
+                }, actions));
             }
             start = end;
         }
+        out
     }
 }
 

@@ -1,0 +1,267 @@
+//! Breadth-first walk from one principal over the escalation graph: what it
+//! reaches through the principals it can become, with the shortest chain to
+//! each. Pure and independent per principal, so walks run in parallel; the
+//! result holds action ids, interned into shared lists afterwards.
+
+use std::collections::VecDeque;
+
+use blastradius_report::{Category, Certainty, Finding, Reach, Severity};
+
+use super::names::Names;
+use super::transitive::{OwnEntry, Transitive};
+use super::{AccountOptions, Node};
+use crate::escalation::{self, Graph};
+
+/// What the walks share (read-only).
+pub struct World<'a, 'n> {
+    pub nodes: &'a [Node],
+    pub graph: &'a Graph,
+    pub own: &'n [Vec<OwnEntry>],
+    pub names: &'n Names,
+    pub options: &'a AccountOptions,
+    pub account: &'a str,
+    /// The resource id of "every resource of the account", if any.
+    pub every: Option<u32>,
+}
+
+/// Per-thread marks, reset by bumping the stamp: no per-walk allocation.
+pub struct Scratch {
+    stamp: u32,
+    visited: Vec<u32>,
+    expanded: Vec<u32>,
+}
+
+impl Scratch {
+    pub fn new(world: &World<'_, '_>) -> Self {
+        Scratch {
+            stamp: 0,
+            visited: vec![0; world.nodes.len()],
+            expanded: vec![0; world.graph.generic.len()],
+        }
+    }
+}
+
+/// A first hop: becoming a principal is itself an escalation.
+struct FirstHop<'a> {
+    hop: &'a str,
+    /// The hop's action (`sts:AssumeRole`).
+    action: &'a str,
+    to: usize,
+    conditional: bool,
+    evidence: &'a str,
+}
+
+/// First hops that add nothing are listed one by one up to this many.
+const BECOMING_LISTED: usize = 5;
+
+/// The result of one walk, in the order things were found.
+#[derive(Default)]
+pub struct Explored<'a> {
+    /// Self-edit paths of principals reached: (principal, chain, conditional).
+    pub admins: Vec<(usize, Vec<String>, bool)>,
+    /// Merged entries reached through others, with their action ids.
+    pub transitive: Vec<(Reach, Vec<u32>)>,
+    /// Escalate entries for first hops, with their one action.
+    pub becoming: Vec<(&'a str, Reach)>,
+    pub findings: Vec<Finding>,
+    pub partial: bool,
+}
+
+pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a> {
+    let (nodes, graph, options) = (w.nodes, w.graph, w.options);
+    let n = &nodes[i];
+    let mut out = Explored::default();
+    let mut transitive = Transitive::new(&w.own[n.sig], w.every);
+    // Breadth first: the shortest chain to each principal is reported.
+    s.stamp += 1;
+    let stamp = s.stamp;
+    s.visited[i] = stamp;
+    // Distinct policy sets already shown, and whether unconditionally:
+    // principals with the same policies reach the same things, so the
+    // first chain to one of them is enough (a later unconditional chain
+    // still counts when the first was conditional).
+    let mut seen_sigs: crate::fasthash::FastMap<usize, bool> = Default::default();
+    seen_sigs.insert(n.sig, true);
+    // Chains as parent links; a chain is spelled out only for output.
+    let mut links: Vec<(usize, &str)> = Vec::new();
+    let mut queue: VecDeque<(usize, usize, bool)> = VecDeque::new();
+    queue.push_back((i, usize::MAX, false));
+    let mut followed = 0usize;
+    let mut first_hops: Vec<FirstHop> = Vec::new();
+    while let Some((at, via_link, cond)) = queue.pop_front() {
+        // A principal no trust policy names has exactly the edges of its
+        // class; once one member's are followed, the others' lead only
+        // to principals already visited.
+        let class = graph.class[at];
+        let class_done = s.expanded[class] == stamp;
+        s.expanded[class] = stamp;
+        if class_done && !graph.named[at] {
+            continue;
+        }
+        let first_hop = via_link == usize::MAX;
+        let mut via: Option<Vec<String>> = None;
+        let edges: Box<dyn Iterator<Item = &escalation::Edge>> = if class_done {
+            Box::new(graph.specific[at].iter())
+        } else {
+            Box::new(graph.edges(at))
+        };
+        for e in edges {
+            if s.visited[e.to] == stamp {
+                continue;
+            }
+            s.visited[e.to] = stamp;
+            followed += 1;
+            if followed > options.max_reachable {
+                out.partial = true;
+                out.findings.push(Finding::new(
+                    "aws.escalation.truncated",
+                    Severity::Low,
+                    format!(
+                        "more than {} principals are reachable; the rest are not shown",
+                        options.max_reachable
+                    ),
+                ));
+                queue.clear();
+                break;
+            }
+            let c = cond || e.conditional;
+            let target = &nodes[e.to];
+            links.push((via_link, e.hop.as_str()));
+            let link = links.len() - 1;
+            queue.push_back((e.to, link, c));
+            let new_sig = match seen_sigs.get(&target.sig) {
+                None => true,
+                Some(&shown_certain) => !shown_certain && !c,
+            };
+            // A principal that can edit its own policies is listed on
+            // every first hop (becoming it is the escalation); deeper,
+            // once per distinct set of policies like the rest.
+            let admin_hop = first_hop && !graph.admin[e.to].is_empty();
+            if !new_sig && !admin_hop {
+                continue;
+            }
+            let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
+            let mut hops = via.clone();
+            hops.push(e.hop.clone());
+            if new_sig {
+                seen_sigs.insert(target.sig, !c);
+                // Through other principals only what rates: destroy,
+                // escalate, secrets and data reads (plain writes and
+                // reads are on the target's own assessment).
+                let chain = transitive.chains.len();
+                let mut used = false;
+                for entry in w.own[target.sig]
+                    .iter()
+                    .filter(|e| crate::reach::concrete(e.reach.category) || e.reach.data)
+                {
+                    used |= transitive.add(entry, c, chain, w.names);
+                }
+                if used {
+                    transitive.chains.push((hops.clone(), target.arn.as_str()));
+                }
+            }
+            if !graph.admin[e.to].is_empty() {
+                out.admins.push((e.to, hops, c));
+            }
+            // Becoming a principal is itself an escalation; listed for
+            // the first hop only (deeper hops show in `via`), and once
+            // per distinct set of policies (the rest reach the same).
+            if first_hop {
+                let action = e.hop.split(" -> ").next().unwrap_or("");
+                first_hops.push(FirstHop {
+                    hop: e.hop.as_str(),
+                    action: action.split(" + ").next().unwrap_or(""),
+                    to: e.to,
+                    conditional: c,
+                    evidence: e.evidence.as_str(),
+                });
+            }
+        }
+    }
+    out.transitive = transitive.finish(w.names);
+    out.becoming = becoming(w, first_hops, &out.transitive);
+    out
+}
+
+/// Becoming another principal is itself an escalation. A first hop is
+/// listed on its own when some entry's chain starts with it or the target
+/// is admin-equivalent; the others (they add nothing beyond what is
+/// listed) are counted in one entry per (action, conditional).
+fn becoming<'a>(
+    w: &World<'a, '_>,
+    hops: Vec<FirstHop<'a>>,
+    transitive: &[(Reach, Vec<u32>)],
+) -> Vec<(&'a str, Reach)> {
+    let entry = |h: &FirstHop| {
+        let target = &w.nodes[h.to];
+        Reach {
+            actions: Default::default(),
+            resource: target.arn.clone(),
+            environment: w.options.environments.get(&target.account).cloned(),
+            category: Category::Escalate,
+            conditional: h.conditional,
+            via: Vec::new(),
+            reversible: None,
+            data: false,
+            certainty: Certainty::Inferred,
+            evidence: format!("can become {}: {}", target.arn, h.evidence),
+        }
+    };
+    let used: crate::fasthash::FastSet<&str> = transitive
+        .iter()
+        .filter_map(|(r, _)| r.via.first().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    let mut rest: Vec<FirstHop> = Vec::new();
+    for h in hops {
+        if !w.graph.admin[h.to].is_empty() || used.contains(h.hop) {
+            out.push((h.action, entry(&h)));
+        } else {
+            rest.push(h);
+        }
+    }
+    if rest.len() <= BECOMING_LISTED {
+        out.extend(rest.iter().map(|h| (h.action, entry(h))));
+        return out;
+    }
+    let mut groups: std::collections::BTreeMap<(&str, bool), Vec<&FirstHop>> = Default::default();
+    for h in &rest {
+        groups.entry((h.action, h.conditional)).or_default().push(h);
+    }
+    for ((action, conditional), members) in groups {
+        let listed: Vec<&str> = members
+            .iter()
+            .take(5)
+            .map(|h| w.nodes[h.to].arn.as_str())
+            .collect();
+        let first = entry(members[0]);
+        out.push((
+            action,
+            Reach {
+                resource: format!("{} principals of account {}", members.len(), w.account),
+                via: Vec::new(),
+                conditional,
+                evidence: format!(
+                    "can become {} principals by {action} ({}{}), none of which adds a harm beyond the entries listed; e.g. {}",
+                    members.len(),
+                    listed.join(", "),
+                    if members.len() > listed.len() { ", ..." } else { "" },
+                    first.evidence
+                ),
+                ..first
+            },
+        ));
+    }
+    out
+}
+
+/// The hops of a chain, from the audited principal on.
+fn spell_chain(links: &[(usize, &str)], mut at: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(&(parent, hop)) = links.get(at) {
+        out.push(hop.to_string());
+        at = parent;
+    }
+    out.reverse();
+    out
+}
