@@ -22,6 +22,10 @@ pub struct World<'a, 'n> {
     pub account: &'a str,
     /// The resource id of "every resource of the account", if any.
     pub every: Option<u32>,
+    /// Per policy set, the id of what it adds to others' reach: sets whose
+    /// destroy/escalate/secrets/data entries are the same share one.
+    pub content: &'n [u32],
+    pub contents: usize,
 }
 
 /// Per-thread marks, reset by bumping the stamp: no per-walk allocation.
@@ -29,6 +33,8 @@ pub struct Scratch {
     stamp: u32,
     visited: Vec<u32>,
     expanded: Vec<u32>,
+    /// Per content id: the walk that merged it, and whether unconditionally.
+    merged: Vec<(u32, bool)>,
 }
 
 impl Scratch {
@@ -37,6 +43,7 @@ impl Scratch {
             stamp: 0,
             visited: vec![0; world.nodes.len()],
             expanded: vec![0; world.graph.generic.len()],
+            merged: vec![(0, false); world.contents],
         }
     }
 }
@@ -145,19 +152,25 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             hops.push(e.hop.clone());
             if new_sig {
                 seen_sigs.insert(target.sig, !c);
-                // Through other principals only what rates: destroy,
-                // escalate, secrets and data reads (plain writes and
-                // reads are on the target's own assessment).
-                let chain = transitive.chains.len();
-                let mut used = false;
-                for entry in w.own[target.sig]
-                    .iter()
-                    .filter(|e| crate::reach::concrete(e.reach.category) || e.reach.data)
-                {
-                    used |= transitive.add(entry, c, chain, w.names);
-                }
-                if used {
-                    transitive.chains.push((hops.clone(), target.arn.as_str()));
+                // The same entries merged before, unconditionally or now
+                // again under a condition, add nothing (the first chain
+                // to an action stays its chain).
+                let content = &mut s.merged[w.content[target.sig] as usize];
+                let known = content.0 == stamp && (content.1 || c);
+                if !known {
+                    content.1 = (content.0 == stamp && content.1) || !c;
+                    content.0 = stamp;
+                    // Through other principals only what rates: destroy,
+                    // escalate, secrets and data reads (plain writes and
+                    // reads are on the target's own assessment).
+                    let chain = transitive.chains.len();
+                    let mut used = false;
+                    for entry in w.own[target.sig].iter().filter(|e| transits(e)) {
+                        used |= transitive.add(entry, c, chain, w.names);
+                    }
+                    if used {
+                        transitive.chains.push((hops.clone(), target.arn.as_str()));
+                    }
                 }
             }
             if !graph.admin[e.to].is_empty() {
@@ -253,6 +266,13 @@ fn becoming<'a>(
         ));
     }
     out
+}
+
+/// What of a principal's own reach others get by becoming it: what rates
+/// (destroy, escalate, secrets, data reads); plain writes and reads stay on
+/// its own assessment.
+pub fn transits(e: &OwnEntry) -> bool {
+    crate::reach::concrete(e.reach.category) || e.reach.data
 }
 
 /// The hops of a chain, from the audited principal on.

@@ -26,7 +26,7 @@ mod explore;
 mod names;
 mod transitive;
 
-use explore::{explore, Explored, Scratch, World};
+use explore::{explore, transits, Explored, Scratch, World};
 use names::Names;
 pub use transitive::TRANSITIVE_RESOURCES;
 use transitive::{in_account, OwnEntry};
@@ -89,6 +89,10 @@ struct Sig {
 }
 
 type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
+
+/// One entry another principal gets by becoming this one: (category,
+/// resource id, data, conditional, the interned action list).
+type ContentItem = (Category, u32, bool, bool, *const String);
 
 /// One principal's result. Listed in the account data, the principal exists:
 /// its status is valid.
@@ -456,6 +460,31 @@ pub fn assess_account_with(
 
     let every_id = resources.get(&every).copied();
     drop(resources);
+    // Policy sets that add the same entries to others' reach.
+    let mut content_ids: FastMap<Vec<ContentItem>, u32> = FastMap::default();
+    let content: Vec<u32> = own
+        .iter()
+        .map(|entries| {
+            let key = entries
+                .iter()
+                .filter(|e| transits(e))
+                .map(|e| {
+                    let r = &e.reach;
+                    (
+                        r.category,
+                        e.resource,
+                        r.data,
+                        r.conditional,
+                        r.actions.as_ptr(),
+                    )
+                })
+                .collect();
+            let next = content_ids.len() as u32;
+            *content_ids.entry(key).or_insert(next)
+        })
+        .collect();
+    let contents = content_ids.len();
+    drop(content_ids);
 
     // The grants have served: the walks need only the entries.
     for s in &mut sigs {
@@ -482,6 +511,8 @@ pub fn assess_account_with(
         options,
         account: &account,
         every: every_id,
+        content: &content,
+        contents,
     };
     let walked: Vec<Explored> = {
         use rayon::prelude::*;

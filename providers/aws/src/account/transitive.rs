@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use blastradius_report::{Category, Certainty, Reach};
+use blastradius_report::{Category, Reach};
 
 use super::names::Names;
 use crate::fasthash::{FastMap, FastSet};
@@ -144,7 +144,6 @@ impl<'a> Transitive<'a> {
     /// unconditionally, or on every resource of the account, is dropped
     /// from the narrower or conditional entries.
     pub fn finish(self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
-        let mut out = Vec::new();
         let mut everywhere = self.everywhere.clone();
         for k in &self.order {
             let (category, resource, _, cond) = *k;
@@ -173,7 +172,7 @@ impl<'a> Transitive<'a> {
             } else {
                 None
             };
-            let mut ids: Vec<(u32, &Via)> = m
+            let ids: Vec<(u32, &Via)> = m
                 .iter()
                 .filter(|(a, _)| {
                     !certain.is_some_and(|c| c.contains_key(*a))
@@ -181,18 +180,17 @@ impl<'a> Transitive<'a> {
                 })
                 .map(|(a, v)| (*a, v))
                 .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            // Ids follow name order: weight, then name, on integers.
-            ids.sort_unstable_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)));
-            let head = ids[0].1;
-            let Some((hops, holder)) = self.chains.get(head.chain) else {
+            // The headline: the most harmful action, then the first name
+            // (ids follow name order).
+            let Some(&(_, head)) = ids
+                .iter()
+                .min_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)))
+            else {
                 continue;
             };
-            let mut holders: Vec<usize> = ids.iter().map(|(_, v)| v.chain).collect();
-            holders.sort_unstable();
-            holders.dedup();
+            if self.chains.get(head.chain).is_none() {
+                continue;
+            }
             let reversible = if category == Category::Destroy {
                 // Irreversible if any principal reached can also destroy
                 // the backups; unknown if any is unknown.
@@ -211,45 +209,31 @@ impl<'a> Transitive<'a> {
             } else {
                 None
             };
-            let mut evidence = format!("as {holder}: {}", head.source.reach.evidence);
-            if holders.len() > 1 {
-                evidence.push_str(&format!(
-                    " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
-                    ids.len(),
-                    holders.len()
-                ));
-            }
             built.push(Built {
-                weight: head.weight,
-                actions: ids.iter().map(|(a, _)| *a).collect(),
-                reach: Reach {
-                    actions: Default::default(),
-                    resource: head.source.reach.resource.clone(),
-                    environment: head.source.reach.environment.clone(),
-                    category,
-                    conditional: cond,
-                    via: hops.clone(),
-                    reversible,
-                    data,
-                    certainty: head.source.reach.certainty,
-                    evidence,
-                },
+                category,
+                data,
+                cond,
+                head,
+                ids,
+                reversible,
             });
         }
         // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
         // harmful resources keep entries of their own; the rest are merged
         // into one entry that still names every action (the contract), so
         // the output grows with distinct harms, not with reachable
-        // principals times their resources.
+        // principals times their resources. Entries are spelled out only
+        // once chosen.
         built.sort_by(|a, b| {
-            (a.reach.category, a.reach.data, a.reach.conditional)
-                .cmp(&(b.reach.category, b.reach.data, b.reach.conditional))
-                .then_with(|| b.weight.cmp(&a.weight))
-                .then_with(|| a.reach.resource.cmp(&b.reach.resource))
+            (a.category, a.data, a.cond)
+                .cmp(&(b.category, b.data, b.cond))
+                .then_with(|| b.head.weight.cmp(&a.head.weight))
+                .then_with(|| a.resource().cmp(b.resource()))
         });
+        let mut out = Vec::new();
         let mut start = 0;
         while start < built.len() {
-            let group = |x: &Built| (x.reach.category, x.reach.data, x.reach.conditional);
+            let group = |x: &Built| (x.category, x.data, x.cond);
             let g = group(&built[start]);
             let end = built[start..]
                 .iter()
@@ -257,16 +241,16 @@ impl<'a> Transitive<'a> {
                 .map_or(built.len(), |p| start + p);
             let keep = (end - start).min(TRANSITIVE_RESOURCES);
             for b in &mut built[start..start + keep] {
-                let r = std::mem::replace(&mut b.reach, empty_reach());
-                out.push((r, std::mem::take(&mut b.actions)));
+                let (reach, ids) = self.spell(b);
+                out.push((reach, ids));
             }
             if end - start > keep {
                 let rest = &mut built[start + keep..end];
                 let mut union: FastSet<u32> = FastSet::default();
                 let mut reversible = Some(true);
                 for b in rest.iter() {
-                    union.extend(b.actions.iter().copied());
-                    match b.reach.reversible {
+                    union.extend(b.ids.iter().map(|(a, _)| *a));
+                    match b.reversible {
                         Some(false) => reversible = Some(false),
                         None if reversible != Some(false) => reversible = None,
                         _ => {}
@@ -279,29 +263,66 @@ impl<'a> Transitive<'a> {
                 let listed: String = rest
                     .iter()
                     .take(3)
-                    .map(|b| b.reach.resource.as_str())
+                    .map(|b| b.resource())
                     .collect::<Vec<_>>()
                     .join(", ");
-                let first = std::mem::replace(&mut rest[0].reach, empty_reach());
-                out.push((Reach {
-                    actions: Default::default(),
-                    resource: format!(
-                        "{} more resources reached through other principals",
-                        end - start - keep
-                    ),
-                    reversible: if g.0 == Category::Destroy { reversible } else { None },
-                    evidence: format!(
-                        "summary of {} further resources ({}, ...), each reached through another principal; `via` is the chain to the most harmful of them; {}",
-                        end - start - keep,
-                        listed,
-                        first.evidence
-                    ),
-                    ..first
-                }, actions));
+                let (first, _) = self.spell(&mut rest[0]);
+                out.push((
+                    Reach {
+                        actions: Default::default(),
+                        resource: format!(
+                            "{} more resources reached through other principals",
+                            end - start - keep
+                        ),
+                        reversible: if g.0 == Category::Destroy { reversible } else { None },
+                        evidence: format!(
+                            "summary of {} further resources ({}, ...), each reached through another principal; `via` is the chain to the most harmful of them; {}",
+                            end - start - keep,
+                            listed,
+                            first.evidence
+                        ),
+                        ..first
+                    },
+                    actions,
+                ));
             }
             start = end;
         }
         out
+    }
+
+    /// A chosen merged entry, spelled out: its actions headline first.
+    fn spell(&self, b: &mut Built) -> (Reach, Vec<u32>) {
+        // Ids follow name order: weight, then name, on integers.
+        b.ids
+            .sort_unstable_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)));
+        let head = b.head;
+        let (hops, holder) = &self.chains[head.chain];
+        let mut holders: Vec<usize> = b.ids.iter().map(|(_, v)| v.chain).collect();
+        holders.sort_unstable();
+        holders.dedup();
+        let source = &*head.source.reach;
+        let mut evidence = format!("as {holder}: {}", source.evidence);
+        if holders.len() > 1 {
+            evidence.push_str(&format!(
+                " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
+                b.ids.len(),
+                holders.len()
+            ));
+        }
+        let reach = Reach {
+            actions: Default::default(),
+            resource: source.resource.clone(),
+            environment: source.environment.clone(),
+            category: b.category,
+            conditional: b.cond,
+            via: hops.clone(),
+            reversible: b.reversible,
+            data: b.data,
+            certainty: source.certainty,
+            evidence,
+        };
+        (reach, b.ids.iter().map(|(a, _)| *a).collect())
     }
 }
 
@@ -313,24 +334,19 @@ pub fn in_account(resource: &str, every: &str, account: &str) -> bool {
             .is_none_or(|x| x.is_empty() || x.contains('*') || x == account)
 }
 
-/// A merged entry before its action names are spelled out.
-struct Built {
-    weight: u32,
-    actions: Vec<u32>,
-    reach: Reach,
+/// A merged entry before it is spelled out (most never are: they end in
+/// a summary).
+struct Built<'v, 'a> {
+    category: Category,
+    data: bool,
+    cond: bool,
+    head: &'v Via<'a>,
+    ids: Vec<(u32, &'v Via<'a>)>,
+    reversible: Option<bool>,
 }
 
-fn empty_reach() -> Reach {
-    Reach {
-        actions: Default::default(),
-        resource: String::new(),
-        environment: None,
-        category: Category::Read,
-        conditional: false,
-        via: Vec::new(),
-        reversible: None,
-        data: false,
-        certainty: Certainty::Inferred,
-        evidence: String::new(),
+impl Built<'_, '_> {
+    fn resource(&self) -> &str {
+        &self.head.source.reach.resource
     }
 }
