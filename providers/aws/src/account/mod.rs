@@ -430,31 +430,35 @@ pub fn assess_account_with(
             .map(|g| (g.action.as_str(), g.class.weight))
     }));
     let mut resources: FastMap<String, u32> = FastMap::default();
-    let own: Vec<Vec<OwnEntry>> = sigs
-        .iter()
-        .map(|s| {
-            group_reach(
-                &s.grants.list,
-                &Grouping {
-                    account: &account,
-                    environments: &options.environments,
-                    via: &[],
-                    via_conditional: false,
-                },
-            )
-            .into_iter()
-            .map(|mut r| {
-                let ids = names.ids(&r.actions);
-                r.actions = names.list(&ids);
-                let next = resources.len() as u32;
-                OwnEntry {
-                    in_account: in_account(&r.resource, &every, &account),
-                    resource: *resources.entry(r.resource.clone()).or_insert(next),
-                    reach: Arc::new(r),
-                    ids,
-                }
-            })
+    let grouping = Grouping {
+        account: &account,
+        environments: &options.environments,
+        via: &[],
+        via_conditional: false,
+    };
+    let grouped: Vec<Vec<Reach>> = {
+        use rayon::prelude::*;
+        sigs.par_iter()
+            .map(|s| group_reach(&s.grants.list, &grouping))
             .collect()
+    };
+    let own: Vec<Vec<OwnEntry>> = grouped
+        .into_iter()
+        .map(|entries| {
+            entries
+                .into_iter()
+                .map(|mut r| {
+                    let ids = names.ids(&r.actions);
+                    r.actions = names.list(&ids);
+                    let next = resources.len() as u32;
+                    OwnEntry {
+                        in_account: in_account(&r.resource, &every, &account),
+                        resource: *resources.entry(r.resource.clone()).or_insert(next),
+                        reach: Arc::new(r),
+                        ids,
+                    }
+                })
+                .collect()
         })
         .collect();
 
