@@ -13,11 +13,10 @@
 //!   user; `iam:UpdateAssumeRolePolicy` on a role.
 //! - Self-editable policies make a principal admin-equivalent.
 
-use std::collections::HashMap;
-
 use crate::classify::Classifier;
 use crate::context::Context;
 use crate::eval::{evaluate, Decision, PolicySet, Principal, Request};
+use crate::fasthash::FastMap;
 use crate::policy::pattern::simple_glob;
 use crate::policy::{ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec};
 use crate::reach::{evidence_of, GrantIndex};
@@ -101,7 +100,7 @@ impl Graph {
 
 /// Keep one edge per target, in first-found order; an unconditional edge
 /// replaces a conditional one in place.
-fn push_edge(edges: &mut Vec<Edge>, seen: &mut HashMap<usize, usize>, e: Edge) {
+fn push_edge(edges: &mut Vec<Edge>, seen: &mut FastMap<usize, usize>, e: Edge) {
     match seen.get(&e.to) {
         Some(&k) if edges[k].conditional && !e.conditional => edges[k] = e,
         Some(_) => {}
@@ -109,6 +108,28 @@ fn push_edge(edges: &mut Vec<Edge>, seen: &mut HashMap<usize, usize>, e: Edge) {
             seen.insert(e.to, edges.len());
             edges.push(e);
         }
+    }
+}
+
+/// Hop strings, one per (kind of edge, target): built on first use, then
+/// cloned for every class with the same edge.
+struct Hops {
+    built: Vec<String>,
+}
+
+impl Hops {
+    fn new(n: usize) -> Hops {
+        Hops {
+            built: vec![String::new(); n],
+        }
+    }
+
+    fn get(&mut self, t: usize, make: impl FnOnce() -> String) -> String {
+        let h = &mut self.built[t];
+        if h.is_empty() {
+            *h = make();
+        }
+        h.clone()
     }
 }
 
@@ -220,10 +241,10 @@ fn trusted(policy: &Policy) -> Vec<Trusted> {
 
 /// Build the graph over `nodes` (users and roles).
 pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
-    let mut by_arn: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_account: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_arn: FastMap<String, Vec<usize>> = FastMap::default();
+    let mut by_account: FastMap<String, Vec<usize>> = FastMap::default();
     let mut anyone: Vec<usize> = Vec::new();
-    let mut by_service: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_service: FastMap<String, Vec<usize>> = FastMap::default();
     let mut users: Vec<usize> = Vec::new();
     let mut roles: Vec<usize> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -256,7 +277,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     // Trust policies with the same statements (most roles are stamped from
     // a few templates) share one content id: with the caller's policies and
     // the patterns the target ARN matches, it decides the check.
-    let mut trust_ids: HashMap<String, usize> = HashMap::new();
+    let mut trust_ids: FastMap<String, usize> = FastMap::default();
     let trust_id: Vec<usize> = nodes
         .iter()
         .map(|n| match n.trust {
@@ -276,7 +297,21 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         admin: vec![Vec::new(); nodes.len()],
         named: vec![false; nodes.len()],
     };
-    let mut generic_index: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut generic_index: FastMap<(usize, &str), usize> = FastMap::default();
+    const CREDENTIALS: [&str; 3] = [
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+    ];
+    let mut assume_hops = Hops::new(nodes.len());
+    let mut passrole_hops: Vec<Hops> = classifier
+        .passrole
+        .iter()
+        .map(|_| Hops::new(nodes.len()))
+        .collect();
+    let mut credential_hops: Vec<Hops> =
+        CREDENTIALS.iter().map(|_| Hops::new(nodes.len())).collect();
+    let mut trust_hops = Hops::new(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
         // sts:AssumeRole.
         // Cloned only when a trust policy is to be checked.
@@ -291,15 +326,15 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
             Some(&c) => c,
             None => {
                 let mut gen: Vec<Edge> = Vec::new();
-                let mut seen: HashMap<usize, usize> = HashMap::new();
+                let mut seen: FastMap<usize, usize> = FastMap::default();
                 // (trust content, target account, matching patterns) ->
                 // outcome and the trust policy name its evidence cites.
                 type Outcome = Option<(bool, String)>;
-                let mut assume_cache: HashMap<(usize, &str, Vec<bool>), (Outcome, &str)> =
-                    HashMap::new();
+                let mut assume_cache: FastMap<(usize, &str, Vec<bool>), (Outcome, &str)> =
+                    FastMap::default();
                 // The other checks evaluate the caller's own policies only.
                 let own_patterns = resource_patterns(n.set, None);
-                let mut own_cache: HashMap<(&str, &str, Vec<bool>), Outcome> = HashMap::new();
+                let mut own_cache: FastMap<(&str, &str, Vec<bool>), Outcome> = FastMap::default();
                 let mut own_check = |action: &'static str, target: &NodeView<'a>| -> Outcome {
                     let Some(p) = own_patterns.as_ref() else {
                         return check(n, n.set, action, target.arn);
@@ -345,7 +380,8 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             &mut seen,
                             Edge {
                                 to: t,
-                                hop: format!("sts:AssumeRole -> {}", target.arn),
+                                hop: assume_hops
+                                    .get(t, || format!("sts:AssumeRole -> {}", target.arn)),
                                 conditional,
                                 evidence,
                             },
@@ -355,7 +391,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
 
                 // iam:PassRole + a compute service that runs code as the role.
                 if n.grants.has("iam:PassRole") {
-                    for rule in &classifier.passrole {
+                    for (k, rule) in classifier.passrole.iter().enumerate() {
                         let mut rule_conditional = false;
                         let ok = rule
                             .actions
@@ -386,11 +422,13 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                     &mut seen,
                                     Edge {
                                         to: t,
-                                        hop: format!(
-                                            "iam:PassRole + {} -> {}",
-                                            rule.actions.join(" + "),
-                                            target.arn
-                                        ),
+                                        hop: passrole_hops[k].get(t, || {
+                                            format!(
+                                                "iam:PassRole + {} -> {}",
+                                                rule.actions.join(" + "),
+                                                target.arn
+                                            )
+                                        }),
                                         conditional: conditional || rule_conditional,
                                         evidence,
                                     },
@@ -401,11 +439,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                 }
 
                 // New credentials for a user.
-                for action in [
-                    "iam:CreateAccessKey",
-                    "iam:CreateLoginProfile",
-                    "iam:UpdateLoginProfile",
-                ] {
+                for (k, action) in CREDENTIALS.into_iter().enumerate() {
                     if !n.grants.has(action) {
                         continue;
                     }
@@ -420,7 +454,8 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                 &mut seen,
                                 Edge {
                                     to: u,
-                                    hop: format!("{action} -> {}", target.arn),
+                                    hop: credential_hops[k]
+                                        .get(u, || format!("{action} -> {}", target.arn)),
                                     conditional,
                                     evidence,
                                 },
@@ -450,7 +485,9 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                 &mut seen,
                                 Edge {
                                     to: r,
-                                    hop: format!("iam:UpdateAssumeRolePolicy -> {}", target.arn),
+                                    hop: trust_hops.get(r, || {
+                                        format!("iam:UpdateAssumeRolePolicy -> {}", target.arn)
+                                    }),
                                     conditional,
                                     evidence,
                                 },
@@ -468,7 +505,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         // Trusts naming this principal's ARN: specific to it. A generic
         // unconditional edge to the same target wins over a conditional one.
         let mut specific: Vec<Edge> = Vec::new();
-        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let mut seen: FastMap<usize, usize> = FastMap::default();
         for &t in named {
             let target = &nodes[t];
             let ts = trust_set.get_or_insert_with(|| n.set.clone());
@@ -482,7 +519,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     &mut seen,
                     Edge {
                         to: t,
-                        hop: format!("sts:AssumeRole -> {}", target.arn),
+                        hop: assume_hops.get(t, || format!("sts:AssumeRole -> {}", target.arn)),
                         conditional,
                         evidence,
                     },
