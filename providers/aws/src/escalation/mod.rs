@@ -101,16 +101,29 @@ impl Graph {
 }
 
 /// Keep one edge per target, in first-found order; an unconditional edge
-/// replaces a conditional one in place.
-fn push_edge(edges: &mut Vec<Edge>, seen: &mut FastMap<usize, usize>, e: Edge) {
-    match seen.get(&e.to) {
-        Some(&k) if edges[k].conditional && !e.conditional => edges[k] = e,
-        Some(_) => {}
-        None => {
-            seen.insert(e.to, edges.len());
+/// replaces a conditional one in place. `seen[t]` is 1 + the index of the
+/// edge to `t`, 0 for none (reset by `take_edges`).
+fn push_edge(edges: &mut Vec<Edge>, seen: &mut [usize], e: Edge) {
+    match seen[e.to] {
+        0 => {
+            seen[e.to] = edges.len() + 1;
             edges.push(e);
         }
+        k if edges[k - 1].conditional && !e.conditional => edges[k - 1] = e,
+        _ => {}
     }
+}
+
+/// The edges gathered in `scratch`, moved to a vector of their exact size
+/// (`scratch` keeps its capacity for the next list, so the lists do not
+/// grow by doubling), with their `seen` slots cleared.
+fn take_edges(scratch: &mut Vec<Edge>, seen: &mut [usize]) -> Vec<Edge> {
+    for e in scratch.iter() {
+        seen[e.to] = 0;
+    }
+    let mut out = Vec::with_capacity(scratch.len());
+    out.append(scratch);
+    out
 }
 
 /// Hop strings, one per (kind of edge, target): built on first use, then
@@ -439,6 +452,8 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         named: vec![false; nodes.len()],
     };
     let mut generic_index: FastMap<(usize, &str), usize> = FastMap::default();
+    let mut seen: Vec<usize> = vec![0; nodes.len()];
+    let mut scratch: Vec<Edge> = Vec::new();
     let mut assume_hops = Hops::new(nodes.len());
     let mut passrole_hops: Vec<Hops> = classifier
         .passrole
@@ -466,8 +481,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         let class = match generic_index.get(&key) {
             Some(&c) => c,
             None => {
-                let mut gen: Vec<Edge> = Vec::new();
-                let mut seen: FastMap<usize, usize> = FastMap::default();
+                let gen = &mut scratch;
                 type Outcome = Option<(bool, String)>;
 
                 // Does some grant of ACTIONS[a] cover target key k?
@@ -582,7 +596,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     };
                     if let Some((conditional, evidence)) = outcome {
                         push_edge(
-                            &mut gen,
+                            gen,
                             &mut seen,
                             Edge {
                                 to: t,
@@ -637,7 +651,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             }
                             if let Some((conditional, evidence)) = own_check("iam:PassRole", t) {
                                 push_edge(
-                                    &mut gen,
+                                    gen,
                                     &mut seen,
                                     Edge {
                                         to: t,
@@ -669,7 +683,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                         }
                         if let Some((conditional, evidence)) = own_check(action, u) {
                             push_edge(
-                                &mut gen,
+                                gen,
                                 &mut seen,
                                 Edge {
                                     to: u,
@@ -697,7 +711,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             own_check("iam:UpdateAssumeRolePolicy", r)
                         {
                             push_edge(
-                                &mut gen,
+                                gen,
                                 &mut seen,
                                 Edge {
                                     to: r,
@@ -711,7 +725,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                         }
                     }
                 }
-                graph.generic.push(gen);
+                graph.generic.push(take_edges(gen, &mut seen));
                 generic_index.insert(key, graph.generic.len() - 1);
                 graph.generic.len() - 1
             }
@@ -720,8 +734,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
 
         // Trusts naming this principal's ARN: specific to it. A generic
         // unconditional edge to the same target wins over a conditional one.
-        let mut specific: Vec<Edge> = Vec::new();
-        let mut seen: FastMap<usize, usize> = FastMap::default();
+        let specific = &mut scratch;
         for &t in named {
             let target = &nodes[t];
             let ts = trust_set.get_or_insert_with(|| n.set.clone());
@@ -731,7 +744,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     continue;
                 }
                 push_edge(
-                    &mut specific,
+                    specific,
                     &mut seen,
                     Edge {
                         to: t,
@@ -753,7 +766,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
             }
         }
         graph.named[i] = !named.is_empty();
-        graph.specific[i] = specific;
+        graph.specific[i] = take_edges(specific, &mut seen);
         graph.admin[i] = admin_paths(n);
     }
     graph
