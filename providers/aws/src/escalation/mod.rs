@@ -16,7 +16,7 @@
 use crate::classify::Classifier;
 use crate::context::Context;
 use crate::eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request};
-use crate::fasthash::FastMap;
+use crate::fasthash::{FastMap, FastSet};
 use crate::policy::pattern::{glob_match, simple_glob, Resolved, TokOut};
 use crate::policy::{
     ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec, Template,
@@ -418,10 +418,11 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         CREDENTIALS[2],
     ];
 
-    // Every plain pattern of every policy combination and trust policy,
-    // and the resources of the grants of those actions.
+    // Every plain pattern of every policy set and trust policy, and the
+    // resources of the grants of those actions (each distinct set and
+    // grant index read once).
     let mut patterns: Vec<&'a str> = Vec::new();
-    let mut sig_seen: FastMap<usize, ()> = FastMap::default();
+    let mut sets_seen: FastSet<(*const PolicySet, *const GrantIndex)> = FastSet::default();
     for n in nodes {
         if let Some(t) = n.trust {
             patterns.extend(
@@ -430,7 +431,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     .map(Template::raw),
             );
         }
-        if sig_seen.insert(n.sig, ()).is_some() {
+        if !sets_seen.insert((n.set, n.grants)) {
             continue;
         }
         patterns.extend(
