@@ -13,13 +13,14 @@
 //!   user; `iam:UpdateAssumeRolePolicy` on a role.
 //! - Self-editable policies make a principal admin-equivalent.
 
-use std::collections::HashMap;
-
 use crate::classify::Classifier;
 use crate::context::Context;
-use crate::eval::{evaluate, Decision, PolicySet, Principal, Request};
-use crate::policy::pattern::simple_glob;
-use crate::policy::{ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec};
+use crate::eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request};
+use crate::fasthash::{FastMap, FastSet};
+use crate::policy::pattern::{glob_match, simple_glob, Resolved, TokOut};
+use crate::policy::{
+    ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec, Template,
+};
 use crate::reach::{evidence_of, GrantIndex};
 
 /// What the graph needs to know about one principal.
@@ -100,57 +101,172 @@ impl Graph {
 }
 
 /// Keep one edge per target, in first-found order; an unconditional edge
-/// replaces a conditional one in place.
-fn push_edge(edges: &mut Vec<Edge>, seen: &mut HashMap<usize, usize>, e: Edge) {
-    match seen.get(&e.to) {
-        Some(&k) if edges[k].conditional && !e.conditional => edges[k] = e,
-        Some(_) => {}
-        None => {
-            seen.insert(e.to, edges.len());
+/// replaces a conditional one in place. `seen[t]` is 1 + the index of the
+/// edge to `t`, 0 for none (reset by `take_edges`).
+fn push_edge(edges: &mut Vec<Edge>, seen: &mut [usize], e: Edge) {
+    match seen[e.to] {
+        0 => {
+            seen[e.to] = edges.len() + 1;
             edges.push(e);
         }
+        k if edges[k - 1].conditional && !e.conditional => edges[k - 1] = e,
+        _ => {}
     }
 }
 
-/// Every Resource/NotResource pattern of a policy set and a trust policy:
-/// the evaluator's answer for one caller depends on the target ARN only
-/// through which of them match it. `None` when a pattern holds a policy
-/// variable (its meaning depends on the context).
-fn resource_patterns<'a>(set: &'a PolicySet, trust: Option<&'a Policy>) -> Option<Vec<&'a str>> {
-    let mut out = Vec::new();
-    let policies = set
-        .identity
+/// The edges gathered in `scratch`, moved to a vector of their exact size
+/// (`scratch` keeps its capacity for the next list, so the lists do not
+/// grow by doubling), with their `seen` slots cleared.
+fn take_edges(scratch: &mut Vec<Edge>, seen: &mut [usize]) -> Vec<Edge> {
+    for e in scratch.iter() {
+        seen[e.to] = 0;
+    }
+    let mut out = Vec::with_capacity(scratch.len());
+    out.append(scratch);
+    out
+}
+
+/// Hop strings, one per (kind of edge, target): built on first use, then
+/// cloned for every class with the same edge.
+struct Hops {
+    built: Vec<String>,
+}
+
+impl Hops {
+    fn new(n: usize) -> Hops {
+        Hops {
+            built: vec![String::new(); n],
+        }
+    }
+
+    fn get(&mut self, t: usize, make: impl FnOnce() -> String) -> String {
+        let h = &mut self.built[t];
+        if h.is_empty() {
+            *h = make();
+        }
+        h.clone()
+    }
+}
+
+/// Every Resource/NotResource template of a policy.
+fn policy_templates(p: &Policy) -> impl Iterator<Item = &Template> + '_ {
+    p.statements.iter().flat_map(|st| match &st.resource {
+        Some(ResourceSpec::Resource(l)) | Some(ResourceSpec::NotResource(l)) => l.as_slice(),
+        None => &[],
+    })
+}
+
+/// Every Resource/NotResource template of a set's policies, its resource
+/// policy included: with the action, the caller and its context fixed, the
+/// evaluator's answer depends on the resource ARN only through which of
+/// them (and of the resource policy's) match it, the ARN's account and
+/// whether it names a role or a KMS key (`eval::evaluate`).
+fn templates(set: &PolicySet) -> impl Iterator<Item = &Template> + '_ {
+    set.identity
         .iter()
         .chain(set.boundaries.iter())
         .chain(set.session.iter())
         .chain(set.scps.iter().flatten())
         .chain(set.rcps.iter().flatten())
-        .chain(trust);
-    for p in policies {
-        for st in &p.statements {
-            let list = match &st.resource {
-                Some(ResourceSpec::Resource(l)) | Some(ResourceSpec::NotResource(l)) => l,
-                None => continue,
-            };
-            for t in list {
-                let raw = t.raw();
-                if raw.contains("${") {
-                    return None;
-                }
-                out.push(raw);
-            }
-        }
-    }
-    Some(out)
+        .chain(set.resource.iter())
+        .flat_map(policy_templates)
 }
 
-/// Which of `patterns` match `arn`, as a key.
-fn match_mask(patterns: &[&str], arn: &str) -> Vec<bool> {
-    patterns
-        .iter()
-        .map(|p| simple_glob(p, arn, false))
-        .collect()
+/// A template whose meaning depends on the context (a policy variable, or
+/// an escape that `simple_glob` would read as text).
+fn contextual(t: &Template) -> bool {
+    t.raw().contains("${")
 }
+
+/// The parts of a resource ARN the evaluator reads besides the patterns:
+/// its account (`arn_account`) and whether it is a role or a KMS key
+/// (`must_allow_explicitly`).
+fn arn_facts(arn: &str) -> (Option<&str>, bool, bool) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 {
+        return (None, false, false);
+    }
+    let account = (parts[0] == "arn" && !parts[4].is_empty()).then_some(parts[4]);
+    (
+        account,
+        parts[2] == "iam" && parts[5].starts_with("role/"),
+        parts[2] == "kms" && parts[5].starts_with("key/"),
+    )
+}
+
+/// Every plain pattern (policy resources without variables, grant
+/// resources) of the account, each matched once against each principal's
+/// ARN with `simple_glob` (what `Grant::covers` and, for such patterns, the
+/// evaluator use). Principals whose ARNs match the same patterns and share
+/// the ARN facts and account get one key: any check whose patterns are
+/// among these gives them the same answer.
+struct TargetKeys<'a> {
+    ids: FastMap<&'a str, u32>,
+    words: usize,
+    /// Per key, which patterns match.
+    bits: Vec<Vec<u64>>,
+    /// Per principal, its key.
+    of: Vec<u32>,
+}
+
+impl<'a> TargetKeys<'a> {
+    fn new(patterns: Vec<&'a str>, nodes: &[NodeView<'a>]) -> TargetKeys<'a> {
+        let mut ids: FastMap<&'a str, u32> = FastMap::default();
+        let mut list: Vec<&'a str> = Vec::new();
+        for p in patterns {
+            ids.entry(p).or_insert_with(|| {
+                list.push(p);
+                list.len() as u32 - 1
+            });
+        }
+        // The text before the first wildcard: a match needs the ARN to
+        // start with it (resources match case-sensitively).
+        let prefixes: Vec<&str> = list
+            .iter()
+            .map(|p| &p[..p.find(['*', '?']).unwrap_or(p.len())])
+            .collect();
+        let words = list.len().div_ceil(64);
+        type Key<'k> = (Vec<u64>, Option<&'k str>, bool, bool, &'k str);
+        let mut keys: FastMap<Key<'a>, u32> = FastMap::default();
+        let mut bits: Vec<Vec<u64>> = Vec::new();
+        let of = nodes
+            .iter()
+            .map(|n| {
+                let mut b = vec![0u64; words];
+                for (k, p) in list.iter().enumerate() {
+                    if n.arn.starts_with(prefixes[k]) && simple_glob(p, n.arn, false) {
+                        b[k / 64] |= 1 << (k % 64);
+                    }
+                }
+                let (acct, role, key) = arn_facts(n.arn);
+                let next = bits.len() as u32;
+                *keys
+                    .entry((b.clone(), acct, role, key, n.account))
+                    .or_insert_with(|| {
+                        bits.push(b);
+                        next
+                    })
+            })
+            .collect();
+        TargetKeys {
+            ids,
+            words,
+            bits,
+            of,
+        }
+    }
+
+    fn matches(&self, key: u32, pattern: u32) -> bool {
+        let p = pattern as usize;
+        debug_assert!(p / 64 < self.words);
+        self.bits[key as usize][p / 64] & (1 << (p % 64)) != 0
+    }
+}
+
+/// Names the trust policy while its answer is cached for every role with
+/// the same statements; replaced by the role's own trust policy name in
+/// the evidence. Classes having a policy of this name are not cached.
+const TRUST_PLACEHOLDER: &str = "\u{0}trust policy\u{0}";
 
 fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<(bool, String)> {
     let req = Request {
@@ -220,10 +336,10 @@ fn trusted(policy: &Policy) -> Vec<Trusted> {
 
 /// Build the graph over `nodes` (users and roles).
 pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
-    let mut by_arn: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_account: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_arn: FastMap<String, Vec<usize>> = FastMap::default();
+    let mut by_account: FastMap<String, Vec<usize>> = FastMap::default();
     let mut anyone: Vec<usize> = Vec::new();
-    let mut by_service: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_service: FastMap<String, Vec<usize>> = FastMap::default();
     let mut users: Vec<usize> = Vec::new();
     let mut roles: Vec<usize> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -256,7 +372,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     // Trust policies with the same statements (most roles are stamped from
     // a few templates) share one content id: with the caller's policies and
     // the patterns the target ARN matches, it decides the check.
-    let mut trust_ids: HashMap<String, usize> = HashMap::new();
+    let mut trust_ids: FastMap<String, usize> = FastMap::default();
     let trust_id: Vec<usize> = nodes
         .iter()
         .map(|n| match n.trust {
@@ -269,6 +385,66 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         })
         .collect();
 
+    // Which trust contents hold a context-dependent pattern (not cached),
+    // and each content's statements under the placeholder name.
+    let mut trust_plain: Vec<bool> = vec![true; trust_ids.len()];
+    let mut trust_placeheld: Vec<Option<Policy>> = vec![None; trust_ids.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        let Some(t) = n.trust else { continue };
+        let id = trust_id[i];
+        if trust_placeheld[id].is_none() {
+            trust_plain[id] = !policy_templates(t).any(contextual);
+            let mut p = t.clone();
+            p.name = TRUST_PLACEHOLDER.to_string();
+            trust_placeheld[id] = Some(p);
+        }
+    }
+
+    // The actions whose grants the edges need.
+    const ASSUME: usize = 0;
+    const PASSROLE: usize = 1;
+    const UPDATE_TRUST: usize = 2;
+    const CREDENTIALS: [&str; 3] = [
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+    ];
+    const ACTIONS: [&str; 6] = [
+        "sts:AssumeRole",
+        "iam:PassRole",
+        "iam:UpdateAssumeRolePolicy",
+        CREDENTIALS[0],
+        CREDENTIALS[1],
+        CREDENTIALS[2],
+    ];
+
+    // Every plain pattern of every policy set and trust policy, and the
+    // resources of the grants of those actions (each distinct set and
+    // grant index read once).
+    let mut patterns: Vec<&'a str> = Vec::new();
+    let mut sets_seen: FastSet<(*const PolicySet, *const GrantIndex)> = FastSet::default();
+    for n in nodes {
+        if let Some(t) = n.trust {
+            patterns.extend(
+                policy_templates(t)
+                    .filter(|t| !contextual(t))
+                    .map(Template::raw),
+            );
+        }
+        if !sets_seen.insert((n.set, n.grants)) {
+            continue;
+        }
+        patterns.extend(
+            templates(n.set)
+                .filter(|t| !contextual(t))
+                .map(Template::raw),
+        );
+        for a in ACTIONS {
+            patterns.extend(n.grants.for_action(a).map(|g| g.resource.as_str()));
+        }
+    }
+    let keys = TargetKeys::new(patterns, nodes);
+
     let mut graph = Graph {
         specific: vec![Vec::new(); nodes.len()],
         generic: Vec::new(),
@@ -276,7 +452,23 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         admin: vec![Vec::new(); nodes.len()],
         named: vec![false; nodes.len()],
     };
-    let mut generic_index: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut generic_index: FastMap<(usize, &str), usize> = FastMap::default();
+    let mut seen: Vec<usize> = vec![0; nodes.len()];
+    let mut scratch: Vec<Edge> = Vec::new();
+    let mut assume_hops = Hops::new(nodes.len());
+    let mut passrole_hops: Vec<Hops> = classifier
+        .passrole
+        .iter()
+        .map(|_| Hops::new(nodes.len()))
+        .collect();
+    let mut credential_hops: Vec<Hops> =
+        CREDENTIALS.iter().map(|_| Hops::new(nodes.len())).collect();
+    let mut trust_hops = Hops::new(nodes.len());
+    // Cached sts:AssumeRole answers of every class, under the placeholder
+    // trust name: an id per distinct evaluation, and its evidence per target.
+    let mut outcome_ids: FastMap<String, u32> = FastMap::default();
+    let mut outcomes: Vec<Evaluation> = Vec::new();
+    let mut assume_evidence: FastMap<(u32, usize), String> = FastMap::default();
     for (i, n) in nodes.iter().enumerate() {
         // sts:AssumeRole.
         // Cloned only when a trust policy is to be checked.
@@ -290,62 +482,127 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         let class = match generic_index.get(&key) {
             Some(&c) => c,
             None => {
-                let mut gen: Vec<Edge> = Vec::new();
-                let mut seen: HashMap<usize, usize> = HashMap::new();
-                // (trust content, target account, matching patterns) ->
-                // outcome and the trust policy name its evidence cites.
+                let gen = &mut scratch;
                 type Outcome = Option<(bool, String)>;
-                let mut assume_cache: HashMap<(usize, &str, Vec<bool>), (Outcome, &str)> =
-                    HashMap::new();
-                // The other checks evaluate the caller's own policies only.
-                let own_patterns = resource_patterns(n.set, None);
-                let mut own_cache: HashMap<(&str, &str, Vec<bool>), Outcome> = HashMap::new();
-                let mut own_check = |action: &'static str, target: &NodeView<'a>| -> Outcome {
-                    let Some(p) = own_patterns.as_ref() else {
-                        return check(n, n.set, action, target.arn);
-                    };
-                    own_cache
-                        .entry((action, target.account, match_mask(p, target.arn)))
-                        .or_insert_with(|| check(n, n.set, action, target.arn))
-                        .clone()
+
+                // Does some grant of ACTIONS[a] cover target key k?
+                let grant_ids: Vec<Vec<u32>> = ACTIONS
+                    .iter()
+                    .map(|a| {
+                        n.grants
+                            .for_action(a)
+                            .map(|g| keys.ids[g.resource.as_str()])
+                            .collect()
+                    })
+                    .collect();
+                let mut covered: Vec<Vec<Option<bool>>> =
+                    vec![vec![None; keys.bits.len()]; ACTIONS.len()];
+                let mut covers = |a: usize, t: usize| -> bool {
+                    let k = keys.of[t];
+                    *covered[a][k as usize]
+                        .get_or_insert_with(|| grant_ids[a].iter().any(|&p| keys.matches(k, p)))
                 };
+
+                // The class's context-dependent patterns, resolved as the
+                // evaluator resolves them (its context is the class's):
+                // which of them match the target completes the key. Those
+                // resolving to nothing match no target, or none knowably.
+                let resolved: Vec<Vec<TokOut>> = templates(n.set)
+                    .filter(|t| contextual(t))
+                    .filter_map(|t| match t.resolve(n.context, true) {
+                        Resolved::Tokens(toks) => Some(toks),
+                        Resolved::Missing | Resolved::Unknown(_) => None,
+                    })
+                    .collect();
+                // More than fit a mask: every check is evaluated.
+                let cacheable = resolved.len() <= 64;
+                let extra = |t: usize| -> u64 {
+                    resolved.iter().enumerate().fold(0, |m, (k, toks)| {
+                        if glob_match(toks, nodes[t].arn, false) {
+                            m | 1 << k
+                        } else {
+                            m
+                        }
+                    })
+                };
+
+                // (trust content, target key, extra mask) -> outcome id.
+                let placeholder_free = n
+                    .set
+                    .identity
+                    .iter()
+                    .chain(n.set.boundaries.iter())
+                    .chain(n.set.session.iter())
+                    .chain(n.set.scps.iter().flatten())
+                    .chain(n.set.rcps.iter().flatten())
+                    .all(|p| p.name != TRUST_PLACEHOLDER);
+                let mut assume_cache: FastMap<(usize, u32, u64), Option<(bool, u32)>> =
+                    FastMap::default();
                 for &t in by_acct.iter().chain(anyone.iter()) {
                     let target = &nodes[t];
-                    if n.grants.covering("sts:AssumeRole", target.arn).is_none() {
+                    if !covers(ASSUME, t) {
                         continue;
                     }
                     let Some(trust) = target.trust else { continue };
-                    let patterns = resource_patterns(n.set, Some(trust));
-                    let cache_key = patterns
-                        .as_ref()
-                        .map(|p| (trust_id[t], target.account, match_mask(p, target.arn)));
-                    let cached = cache_key.as_ref().and_then(|k| assume_cache.get(k));
-                    let outcome = match cached {
-                        Some((outcome, cited)) => outcome.as_ref().map(|(c, ev)| {
-                            // The same decision; the evidence names this
-                            // role's own trust policy.
-                            (
-                                *c,
-                                ev.replace(&format!("{cited} / "), &format!("{} / ", trust.name)),
-                            )
-                        }),
-                        None => {
-                            let ts = trust_set.get_or_insert_with(|| n.set.clone());
-                            ts.resource = Some(trust.clone());
-                            let outcome = check(n, ts, "sts:AssumeRole", target.arn);
-                            if let Some(k) = cache_key {
-                                assume_cache.insert(k, (outcome.clone(), trust.name.as_str()));
-                            }
-                            outcome
-                        }
+                    let id = trust_id[t];
+                    let ts = trust_set.get_or_insert_with(|| n.set.clone());
+                    let outcome = if cacheable && placeholder_free && trust_plain[id] {
+                        let k = (id, keys.of[t], extra(t));
+                        let o = *assume_cache.entry(k).or_insert_with(|| {
+                            ts.resource = trust_placeheld[id].clone();
+                            let req = Request {
+                                principal: n.principal,
+                                action: "sts:AssumeRole",
+                                resource: target.arn,
+                                resource_account: None,
+                                context: n.context,
+                            };
+                            let ev = evaluate(ts, &req);
+                            let conditional = match ev.decision {
+                                Decision::Allowed => false,
+                                Decision::Conditional => true,
+                                _ => return None,
+                            };
+                            let text = format!(
+                                "{:?}\u{0}{:?}\u{0}{:?}",
+                                ev.decision, ev.deciding, ev.unknown_keys
+                            );
+                            let next = outcomes.len() as u32;
+                            let id = *outcome_ids.entry(text).or_insert_with(|| {
+                                outcomes.push(ev);
+                                next
+                            });
+                            Some((conditional, id))
+                        });
+                        o.map(|(conditional, o)| {
+                            // The evaluation of this role's own trust
+                            // policy: the same but for its name.
+                            let evidence = assume_evidence
+                                .entry((o, t))
+                                .or_insert_with(|| {
+                                    let mut ev = outcomes[o as usize].clone();
+                                    for d in &mut ev.deciding {
+                                        if d.policy == TRUST_PLACEHOLDER {
+                                            d.policy.clone_from(&trust.name);
+                                        }
+                                    }
+                                    evidence_of(&ev)
+                                })
+                                .clone();
+                            (conditional, evidence)
+                        })
+                    } else {
+                        ts.resource = Some(trust.clone());
+                        check(n, ts, "sts:AssumeRole", target.arn)
                     };
                     if let Some((conditional, evidence)) = outcome {
                         push_edge(
-                            &mut gen,
+                            gen,
                             &mut seen,
                             Edge {
                                 to: t,
-                                hop: format!("sts:AssumeRole -> {}", target.arn),
+                                hop: assume_hops
+                                    .get(t, || format!("sts:AssumeRole -> {}", target.arn)),
                                 conditional,
                                 evidence,
                             },
@@ -353,9 +610,23 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     }
                 }
 
+                // The other checks evaluate the caller's own policies only:
+                // (action, target key, extra mask) -> outcome.
+                let mut own_cache: FastMap<(&str, u32, u64), Outcome> = FastMap::default();
+                let mut own_check = |action: &'static str, t: usize| -> Outcome {
+                    let arn = nodes[t].arn;
+                    if !cacheable {
+                        return check(n, n.set, action, arn);
+                    }
+                    own_cache
+                        .entry((action, keys.of[t], extra(t)))
+                        .or_insert_with(|| check(n, n.set, action, arn))
+                        .clone()
+                };
+
                 // iam:PassRole + a compute service that runs code as the role.
                 if n.grants.has("iam:PassRole") {
-                    for rule in &classifier.passrole {
+                    for (k, rule) in classifier.passrole.iter().enumerate() {
                         let mut rule_conditional = false;
                         let ok = rule
                             .actions
@@ -376,21 +647,22 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             .unwrap_or(&[]);
                         for &t in targets {
                             let target = &nodes[t];
-                            if n.grants.covering("iam:PassRole", target.arn).is_none() {
+                            if !covers(PASSROLE, t) {
                                 continue;
                             }
-                            if let Some((conditional, evidence)) = own_check("iam:PassRole", target)
-                            {
+                            if let Some((conditional, evidence)) = own_check("iam:PassRole", t) {
                                 push_edge(
-                                    &mut gen,
+                                    gen,
                                     &mut seen,
                                     Edge {
                                         to: t,
-                                        hop: format!(
-                                            "iam:PassRole + {} -> {}",
-                                            rule.actions.join(" + "),
-                                            target.arn
-                                        ),
+                                        hop: passrole_hops[k].get(t, || {
+                                            format!(
+                                                "iam:PassRole + {} -> {}",
+                                                rule.actions.join(" + "),
+                                                target.arn
+                                            )
+                                        }),
                                         conditional: conditional || rule_conditional,
                                         evidence,
                                     },
@@ -401,26 +673,23 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                 }
 
                 // New credentials for a user.
-                for action in [
-                    "iam:CreateAccessKey",
-                    "iam:CreateLoginProfile",
-                    "iam:UpdateLoginProfile",
-                ] {
+                for (k, action) in CREDENTIALS.into_iter().enumerate() {
                     if !n.grants.has(action) {
                         continue;
                     }
                     for &u in &users {
                         let target = &nodes[u];
-                        if n.grants.covering(action, target.arn).is_none() {
+                        if !covers(3 + k, u) {
                             continue;
                         }
-                        if let Some((conditional, evidence)) = own_check(action, target) {
+                        if let Some((conditional, evidence)) = own_check(action, u) {
                             push_edge(
-                                &mut gen,
+                                gen,
                                 &mut seen,
                                 Edge {
                                     to: u,
-                                    hop: format!("{action} -> {}", target.arn),
+                                    hop: credential_hops[k]
+                                        .get(u, || format!("{action} -> {}", target.arn)),
                                     conditional,
                                     evidence,
                                 },
@@ -436,21 +705,20 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                         // Not `r == i`: the list serves every principal of
                         // the class; each one's own edge is dropped by
                         // `Graph::edges`.
-                        if n.grants
-                            .covering("iam:UpdateAssumeRolePolicy", target.arn)
-                            .is_none()
-                        {
+                        if !covers(UPDATE_TRUST, r) {
                             continue;
                         }
                         if let Some((conditional, evidence)) =
-                            own_check("iam:UpdateAssumeRolePolicy", target)
+                            own_check("iam:UpdateAssumeRolePolicy", r)
                         {
                             push_edge(
-                                &mut gen,
+                                gen,
                                 &mut seen,
                                 Edge {
                                     to: r,
-                                    hop: format!("iam:UpdateAssumeRolePolicy -> {}", target.arn),
+                                    hop: trust_hops.get(r, || {
+                                        format!("iam:UpdateAssumeRolePolicy -> {}", target.arn)
+                                    }),
                                     conditional,
                                     evidence,
                                 },
@@ -458,7 +726,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                         }
                     }
                 }
-                graph.generic.push(gen);
+                graph.generic.push(take_edges(gen, &mut seen));
                 generic_index.insert(key, graph.generic.len() - 1);
                 graph.generic.len() - 1
             }
@@ -467,8 +735,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
 
         // Trusts naming this principal's ARN: specific to it. A generic
         // unconditional edge to the same target wins over a conditional one.
-        let mut specific: Vec<Edge> = Vec::new();
-        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let specific = &mut scratch;
         for &t in named {
             let target = &nodes[t];
             let ts = trust_set.get_or_insert_with(|| n.set.clone());
@@ -478,11 +745,11 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     continue;
                 }
                 push_edge(
-                    &mut specific,
+                    specific,
                     &mut seen,
                     Edge {
                         to: t,
-                        hop: format!("sts:AssumeRole -> {}", target.arn),
+                        hop: assume_hops.get(t, || format!("sts:AssumeRole -> {}", target.arn)),
                         conditional,
                         evidence,
                     },
@@ -500,7 +767,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
             }
         }
         graph.named[i] = !named.is_empty();
-        graph.specific[i] = specific;
+        graph.specific[i] = take_edges(specific, &mut seen);
         graph.admin[i] = admin_paths(n);
     }
     graph
