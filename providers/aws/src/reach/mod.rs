@@ -641,25 +641,37 @@ pub fn concrete(category: Category) -> bool {
 #[derive(Debug, Default)]
 pub struct GrantIndex {
     pub list: Vec<Grant>,
-    by_action: std::collections::HashMap<String, Vec<usize>>,
+    by_action: crate::fasthash::FastMap<String, Vec<usize>>,
 }
 
 impl GrantIndex {
     pub fn new(list: Vec<Grant>) -> GrantIndex {
-        let mut by_action: std::collections::HashMap<String, Vec<usize>> =
-            std::collections::HashMap::new();
-        for (i, g) in list.iter().enumerate() {
+        let mut by_action: crate::fasthash::FastMap<String, Vec<usize>> = Default::default();
+        // Grants of one action are usually adjacent: one key per run.
+        let mut start = 0;
+        while start < list.len() {
+            let action = &list[start].action;
+            let end = start
+                + list[start..]
+                    .iter()
+                    .take_while(|g| g.action == *action)
+                    .count();
             by_action
-                .entry(g.action.to_ascii_lowercase())
+                .entry(action.to_ascii_lowercase())
                 .or_default()
-                .push(i);
+                .extend(start..end);
+            start = end;
         }
         GrantIndex { list, by_action }
     }
 
     pub fn for_action<'s>(&'s self, action: &str) -> impl Iterator<Item = &'s Grant> + 's {
-        self.by_action
-            .get(&action.to_ascii_lowercase())
+        let found = if action.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.by_action.get(&action.to_ascii_lowercase())
+        } else {
+            self.by_action.get(action)
+        };
+        found
             .into_iter()
             .flatten()
             .filter_map(move |&i| self.list.get(i))
