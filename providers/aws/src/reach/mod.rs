@@ -641,13 +641,17 @@ pub fn concrete(category: Category) -> bool {
 #[derive(Debug, Default)]
 pub struct GrantIndex {
     pub list: Vec<Grant>,
-    by_action: crate::fasthash::FastMap<String, Vec<usize>>,
+    /// Lowercased action -> its range of `order`.
+    by_action: crate::fasthash::FastMap<String, (usize, usize)>,
+    /// Indices into `list`, grouped by lowercased action, in list order
+    /// within a group.
+    order: Vec<usize>,
 }
 
 impl GrantIndex {
     pub fn new(list: Vec<Grant>) -> GrantIndex {
-        let mut by_action: crate::fasthash::FastMap<String, Vec<usize>> = Default::default();
         // Grants of one action are usually adjacent: one key per run.
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         let mut start = 0;
         while start < list.len() {
             let action = &list[start].action;
@@ -656,13 +660,49 @@ impl GrantIndex {
                     .iter()
                     .take_while(|g| g.action == *action)
                     .count();
-            by_action
-                .entry(action.to_ascii_lowercase())
-                .or_default()
-                .extend(start..end);
+            runs.push((start, end, 0));
             start = end;
         }
-        GrantIndex { list, by_action }
+        let mut by_action: crate::fasthash::FastMap<String, (usize, usize)> =
+            crate::fasthash::FastMap::with_capacity_and_hasher(runs.len(), Default::default());
+        // First the group of each run and the size of each group (kept in
+        // the range's second field), then each group's place in `order`.
+        let mut groups = 0;
+        for run in runs.iter_mut() {
+            let e = by_action
+                .entry(list[run.0].action.to_ascii_lowercase())
+                .or_insert_with(|| {
+                    groups += 1;
+                    (groups - 1, 0)
+                });
+            e.1 += run.1 - run.0;
+            run.2 = e.0;
+        }
+        let mut first = vec![0usize; groups];
+        let mut size = vec![0usize; groups];
+        for &(g, n) in by_action.values() {
+            size[g] = n;
+        }
+        let mut at = 0;
+        for (f, n) in first.iter_mut().zip(size.iter()) {
+            *f = at;
+            at += n;
+        }
+        for v in by_action.values_mut() {
+            *v = (first[v.0], first[v.0] + v.1);
+        }
+        let mut order = vec![0usize; list.len()];
+        for &(s, e, g) in &runs {
+            for i in s..e {
+                order[first[g]] = i;
+                first[g] += 1;
+            }
+        }
+        GrantIndex {
+            list,
+            by_action,
+            order,
+        }
     }
 
     pub fn for_action<'s>(&'s self, action: &str) -> impl Iterator<Item = &'s Grant> + 's {
@@ -671,9 +711,9 @@ impl GrantIndex {
         } else {
             self.by_action.get(action)
         };
-        found
-            .into_iter()
-            .flatten()
+        let (a, b) = found.copied().unwrap_or((0, 0));
+        self.order[a..b]
+            .iter()
             .filter_map(move |&i| self.list.get(i))
     }
 
