@@ -56,8 +56,6 @@ impl SpecBits {
     }
 }
 
-type SpecKey = (bool, Vec<String>);
-
 pub struct ActionTable {
     pub entries: Vec<ActionEntry>,
     /// Lowercase name -> id (when lowercase names are unique).
@@ -66,7 +64,8 @@ pub struct ActionTable {
     words: usize,
     /// Service prefix (as the canonical names write it) -> id.
     services: FastMap<String, u32>,
-    specs: Mutex<FastMap<SpecKey, Arc<SpecBits>>>,
+    /// Bit sets of Action lists (`[0]`) and NotAction lists (`[1]`).
+    specs: Mutex<[FastMap<Vec<String>, Arc<SpecBits>>; 2]>,
 }
 
 impl fmt::Debug for ActionTable {
@@ -145,14 +144,15 @@ impl ActionTable {
             ActionSpec::NotAction(l) => (true, l),
         };
         if let Ok(m) = self.specs.lock() {
-            // Looked up without cloning the list: keys are few and small.
-            if let Some(b) = m.get(&(not, list.clone())) {
+            // Looked up by slice, without cloning the list.
+            if let Some(b) = m[not as usize].get(list.as_slice()) {
                 return b.clone();
             }
         }
         let built = Arc::new(self.compute(not, list));
         if let Ok(mut m) = self.specs.lock() {
-            m.entry((not, list.clone()))
+            m[not as usize]
+                .entry(list.clone())
                 .or_insert_with(|| built.clone());
         }
         built
