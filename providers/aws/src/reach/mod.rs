@@ -735,3 +735,42 @@ impl GrantIndex {
         found
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(action: &str, resource: &str) -> Grant {
+        Grant {
+            action: action.to_string(),
+            class: std::sync::Arc::new(Classifier::embedded().classify(action, None)),
+            resource: resource.to_string(),
+            conditional: false,
+            evidence: "test".into(),
+        }
+    }
+
+    #[test]
+    fn grant_index_groups_case_insensitively_in_list_order() {
+        let list = vec![
+            grant("s3:GetObject", "a"),
+            grant("s3:GetObject", "b"),
+            grant("iam:PassRole", "c"),
+            grant("S3:getobject", "d"),
+            grant("s3:GetObject", "e"),
+        ];
+        let index = GrantIndex::new(list);
+        let of =
+            |a: &str| -> Vec<&str> { index.for_action(a).map(|g| g.resource.as_str()).collect() };
+        assert_eq!(of("s3:getobject"), ["a", "b", "d", "e"]);
+        assert_eq!(of("S3:GETOBJECT"), ["a", "b", "d", "e"]);
+        assert_eq!(of("iam:PassRole"), ["c"]);
+        assert!(of("iam:passrol").is_empty());
+        assert!(!index.has("kms:Decrypt"));
+        assert!(GrantIndex::new(Vec::new())
+            .for_action("s3:x")
+            .next()
+            .is_none());
+        assert!(GrantIndex::default().for_action("s3:x").next().is_none());
+    }
+}
