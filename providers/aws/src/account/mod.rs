@@ -379,17 +379,29 @@ pub fn assess_account_with(
     for (i, n) in nodes.iter().enumerate() {
         rep[n.sig].get_or_insert(i);
     }
-    for (s, r) in rep.iter().enumerate() {
-        let Some(r) = *r else { continue };
-        let sig = &sigs[s];
-        let g = grants(&ReachInput {
-            set: &sig.set,
-            principal: &nodes[r].principal,
-            context: &sig.context,
-            catalog,
-            classifier,
-        });
-        sigs[s].grants = GrantIndex::new(g);
+    // The computations are independent (each reads only its key and the
+    // shared, lock-guarded caches) and run on all cores; the table is built
+    // once beforehand rather than by each thread.
+    use rayon::prelude::*;
+    classifier.action_table(catalog);
+    let computed: Vec<(usize, GrantIndex)> = rep
+        .par_iter()
+        .enumerate()
+        .filter_map(|(s, r)| {
+            let r = (*r)?;
+            let sig = &sigs[s];
+            let g = grants(&ReachInput {
+                set: &sig.set,
+                principal: &nodes[r].principal,
+                context: &sig.context,
+                catalog,
+                classifier,
+            });
+            Some((s, GrantIndex::new(g)))
+        })
+        .collect();
+    for (s, g) in computed {
+        sigs[s].grants = g;
     }
 
     // ------------------------------------------------------------ graph

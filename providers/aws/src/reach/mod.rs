@@ -258,19 +258,37 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         extras.extend(bits[*k].extras.iter().map(|e| e.as_str()));
     }
 
-    let mut masks: crate::fasthash::FastMap<Mask, u32> = Default::default();
+    // Per resource id: the account its ARN names when concrete (a wildcard
+    // or missing account means "this account" for an audit of this
+    // account's principals; a concrete other account is cross-account: the
+    // identity side is evaluated here, the other account's resource policy
+    // is unknown).
+    let res_accts: Vec<Option<&str>> = names
+        .iter()
+        .map(|r| arn_account(r).filter(|a| !a.is_empty() && !a.contains(['*', '?'])))
+        .collect();
+
+    // Masks are interned: equal masks get the same id (the ids themselves
+    // only name the classes of equal masks).
+    let mut masks: crate::fasthash::FastMap<Vec<u64>, u32> = Default::default();
     let mut mask_resources: Vec<Option<Vec<u32>>> = Vec::new();
-    let mut intern = |m: Mask| -> u32 {
-        let n = masks.len() as u32;
-        *masks.entry(m).or_insert(n)
-    };
+    let mut scratch = vec![0u64; mask_words(bits.len())];
+    let mut kms_scratch = vec![0u64; mask_words(kms_bits.len())];
     let mut memo: crate::fasthash::FastMap<(u8, u32, u32), Decided> = Default::default();
     let mut out = Vec::new();
+    let mut found: Vec<Grant> = Vec::new();
     // Plain writes and reads are summarised per service: after
     // SUMMARY_LIMIT allowed actions on one resource the rest of that
     // service's plain writes/reads are not evaluated (`*` alone is 22,000
     // actions). Destroy, escalate, secrets and data reads are all evaluated.
     let mut summarised: crate::fasthash::FastMap<SummaryKey, usize> = Default::default();
+    // Per (service, category): how many resources have reached the limit;
+    // when all of them have, a summarised action of that pair yields
+    // nothing and is passed over without computing its mask.
+    let mut full: crate::fasthash::FastMap<(u32, Category), usize> = Default::default();
+    // Services of extras the table does not use, numbered after its own.
+    let mut extra_services: crate::fasthash::FastMap<&str, u32> = Default::default();
+    let mut extra_rs: Vec<u32> = Vec::new();
 
     // Table ids (byte order of names) merged with the extras, in order.
     let mut ids = union.iter().enumerate().flat_map(|(wi, &w)| {
@@ -295,97 +313,105 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             (Some(i), Some(e)) => *e < table.entries[i].name.as_str(),
         };
         let extra_name;
-        let (action, lower, class, summary, pclass, resources, mask_id): (
+        let extra_lower;
+        let extra_class;
+        let (action, lower, class, summary, svc, resources, mask_id): (
             &str,
-            std::borrow::Cow<str>,
-            std::sync::Arc<Class>,
+            &str,
+            &std::sync::Arc<Class>,
             bool,
-            u8,
-            Vec<u32>,
+            u32,
+            &[u32],
             u32,
         );
         if take_extra {
             extra_name = extras.next().unwrap_or_default();
-            let l = extra_name.to_ascii_lowercase();
-            let c = input.classifier.classify_shared(extra_name, input.catalog);
-            let m = action_mask(&specs, &l);
-            let mut rs: Vec<u32> = Vec::new();
+            extra_lower = extra_name.to_ascii_lowercase();
+            extra_class = input.classifier.classify_shared(extra_name, input.catalog);
+            let l = extra_lower.as_str();
+            let m = action_mask(&specs, l);
+            extra_rs.clear();
             for (k, r) in &ident {
                 if bits[*k].extras.iter().any(|e| e == extra_name) {
-                    rs.extend(r);
+                    extra_rs.extend(r);
                 }
             }
             for (k, r) in &bound {
                 if m.has(*k) {
-                    rs.extend(r);
+                    extra_rs.extend(r);
                 }
             }
-            rs.sort_unstable();
-            rs.dedup();
+            extra_rs.sort_unstable();
+            extra_rs.dedup();
             let kms = l.starts_with("kms:");
             let mid = if kms {
-                intern(action_mask(&kms_specs, &l))
+                intern(&mut masks, &action_mask(&kms_specs, l).0)
             } else {
-                intern(m)
+                intern(&mut masks, &m.0)
             };
+            let service = extra_name.split(':').next().unwrap_or("");
+            svc = table.service_id(service).unwrap_or_else(|| {
+                let n = table.services() + extra_services.len() as u32;
+                *extra_services.entry(service).or_insert(n)
+            });
             action = extra_name;
-            summary = !concrete(c.category) && !c.data;
-            pclass = prefix_class(&l);
-            class = c;
-            lower = std::borrow::Cow::Owned(l);
-            resources = rs;
+            summary = !concrete(extra_class.category) && !extra_class.data;
+            class = &extra_class;
+            lower = l;
+            resources = &extra_rs;
             mask_id = mid;
         } else {
             let i = next_id.unwrap_or_default();
             next_id = ids.next();
             let e = &table.entries[i];
-            let m = Mask(bit_mask(&bits, i));
-            let mid = intern(m.clone());
+            if e.summary
+                && full
+                    .get(&(e.svc, e.class.category))
+                    .is_some_and(|&n| n >= names.len())
+            {
+                continue;
+            }
+            fill_mask(&bits, i, &mut scratch);
+            let mid = intern(&mut masks, &scratch);
             let mi = mid as usize;
             if mask_resources.len() <= mi {
                 mask_resources.resize(mi + 1, None);
             }
-            let rs = mask_resources[mi]
-                .get_or_insert_with(|| {
-                    let mut rs: Vec<u32> = Vec::new();
-                    for (k, r) in ident.iter().chain(bound.iter()) {
-                        if m.has(*k) {
-                            rs.extend(r);
-                        }
+            let m = &scratch;
+            resources = mask_resources[mi].get_or_insert_with(|| {
+                let mut rs: Vec<u32> = Vec::new();
+                for (k, r) in ident.iter().chain(bound.iter()) {
+                    if mask_has(m, *k) {
+                        rs.extend(r);
                     }
-                    rs.sort_unstable();
-                    rs.dedup();
-                    rs
-                })
-                .clone();
+                }
+                rs.sort_unstable();
+                rs.dedup();
+                rs
+            });
             action = e.name.as_str();
-            lower = std::borrow::Cow::Borrowed(e.lower.as_str());
-            class = e.class.clone();
+            lower = e.lower.as_str();
+            class = &e.class;
             summary = e.summary;
-            pclass = e.pclass;
-            resources = rs;
-            mask_id = if pclass == 2 {
-                intern(Mask(bit_mask(&kms_bits, i)))
+            svc = e.svc;
+            mask_id = if e.pclass == 2 {
+                fill_mask(&kms_bits, i, &mut kms_scratch);
+                intern(&mut masks, &kms_scratch)
             } else {
                 mid
             };
         }
-        let service = action.split(':').next().unwrap_or("");
+        let pclass = prefix_class(lower);
         let kms = lower.starts_with("kms:");
         let set = if kms { &kms_set } else { input.set };
-        let mut found: Vec<Grant> = Vec::new();
-        for &ri in &resources {
+        found.clear();
+        for &ri in resources {
             let resource = names[ri as usize].as_str();
-            let key = (service, class.category, ri);
+            let key = (svc, class.category, ri);
             if summary && summarised.get(&key).copied().unwrap_or(0) >= SUMMARY_LIMIT {
                 continue;
             }
-            // A wildcard or missing account in the ARN means "this account"
-            // for an audit of this account's principals; a concrete other
-            // account is cross-account: the identity side is evaluated here,
-            // the other account's resource policy is unknown.
-            let res_acct =
-                arn_account(resource).filter(|a| !a.is_empty() && !a.contains(['*', '?']));
+            let res_acct = res_accts[ri as usize];
             let cross = res_acct.is_some_and(|a| a != account);
             let decided = memo.entry((pclass, mask_id, ri)).or_insert_with(|| {
                 let req = Request {
@@ -417,7 +443,11 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
                 continue;
             };
             if summary {
-                *summarised.entry(key).or_default() += 1;
+                let n = summarised.entry(key).or_default();
+                *n += 1;
+                if *n == SUMMARY_LIMIT {
+                    *full.entry((svc, class.category)).or_default() += 1;
+                }
             }
             found.push(Grant {
                 action: action.to_string(),
@@ -430,7 +460,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         if found.iter().any(|g| g.resource == "*" && !g.conditional) {
             found.retain(|g| g.resource == "*");
         }
-        out.extend(found);
+        out.append(&mut found);
     }
     out
 }
@@ -438,21 +468,42 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
 /// A memoised decision: `None` denied, else (conditional, evidence).
 type Decided = Option<(bool, std::sync::Arc<str>)>;
 
-/// Which specs' bit sets hold action `id`, as mask words.
-fn bit_mask(bits: &[std::sync::Arc<SpecBits>], id: usize) -> Vec<u64> {
-    let mut words = vec![0u64; bits.len().div_ceil(64).max(1)];
+/// Words of a mask over `n` specs.
+fn mask_words(n: usize) -> usize {
+    n.div_ceil(64).max(1)
+}
+
+/// Which specs' bit sets hold action `id`, written into `words` (of
+/// [`mask_words`] length).
+fn fill_mask(bits: &[std::sync::Arc<SpecBits>], id: usize, words: &mut [u64]) {
+    words.fill(0);
     for (i, b) in bits.iter().enumerate() {
         if b.has(id) {
             words[i / 64] |= 1 << (i % 64);
         }
     }
+}
+
+fn mask_has(words: &[u64], i: usize) -> bool {
     words
+        .get(i / 64)
+        .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+}
+
+/// The id of a mask: equal masks, equal ids.
+fn intern(masks: &mut crate::fasthash::FastMap<Vec<u64>, u32>, m: &[u64]) -> u32 {
+    if let Some(&id) = masks.get(m) {
+        return id;
+    }
+    let id = masks.len() as u32;
+    masks.insert(m.to_vec(), id);
+    id
 }
 
 /// Which of `specs` match a lowercased action: a bit set (policy sets with
 /// more than 64 statements spill into further words).
 fn action_mask(specs: &[&ActionSpec], action_lower: &str) -> Mask {
-    let mut words = vec![0u64; specs.len().div_ceil(64).max(1)];
+    let mut words = vec![0u64; mask_words(specs.len())];
     for (i, sp) in specs.iter().enumerate() {
         if spec_matches(sp, action_lower) {
             words[i / 64] |= 1 << (i % 64);
@@ -461,14 +512,11 @@ fn action_mask(specs: &[&ActionSpec], action_lower: &str) -> Mask {
     Mask(words)
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
 struct Mask(Vec<u64>);
 
 impl Mask {
     fn has(&self, i: usize) -> bool {
-        self.0
-            .get(i / 64)
-            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+        mask_has(&self.0, i)
     }
 }
 
@@ -593,27 +641,79 @@ pub fn concrete(category: Category) -> bool {
 #[derive(Debug, Default)]
 pub struct GrantIndex {
     pub list: Vec<Grant>,
-    by_action: std::collections::HashMap<String, Vec<usize>>,
+    /// Lowercased action -> its range of `order`.
+    by_action: crate::fasthash::FastMap<String, (usize, usize)>,
+    /// Indices into `list`, grouped by lowercased action, in list order
+    /// within a group.
+    order: Vec<usize>,
 }
 
 impl GrantIndex {
     pub fn new(list: Vec<Grant>) -> GrantIndex {
-        let mut by_action: std::collections::HashMap<String, Vec<usize>> =
-            std::collections::HashMap::new();
-        for (i, g) in list.iter().enumerate() {
-            by_action
-                .entry(g.action.to_ascii_lowercase())
-                .or_default()
-                .push(i);
+        // Grants of one action are usually adjacent: one key per run.
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        let mut start = 0;
+        while start < list.len() {
+            let action = &list[start].action;
+            let end = start
+                + list[start..]
+                    .iter()
+                    .take_while(|g| g.action == *action)
+                    .count();
+            runs.push((start, end, 0));
+            start = end;
         }
-        GrantIndex { list, by_action }
+        let mut by_action: crate::fasthash::FastMap<String, (usize, usize)> =
+            crate::fasthash::FastMap::with_capacity_and_hasher(runs.len(), Default::default());
+        // First the group of each run and the size of each group (kept in
+        // the range's second field), then each group's place in `order`.
+        let mut groups = 0;
+        for run in runs.iter_mut() {
+            let e = by_action
+                .entry(list[run.0].action.to_ascii_lowercase())
+                .or_insert_with(|| {
+                    groups += 1;
+                    (groups - 1, 0)
+                });
+            e.1 += run.1 - run.0;
+            run.2 = e.0;
+        }
+        let mut first = vec![0usize; groups];
+        let mut size = vec![0usize; groups];
+        for &(g, n) in by_action.values() {
+            size[g] = n;
+        }
+        let mut at = 0;
+        for (f, n) in first.iter_mut().zip(size.iter()) {
+            *f = at;
+            at += n;
+        }
+        for v in by_action.values_mut() {
+            *v = (first[v.0], first[v.0] + v.1);
+        }
+        let mut order = vec![0usize; list.len()];
+        for &(s, e, g) in &runs {
+            for i in s..e {
+                order[first[g]] = i;
+                first[g] += 1;
+            }
+        }
+        GrantIndex {
+            list,
+            by_action,
+            order,
+        }
     }
 
     pub fn for_action<'s>(&'s self, action: &str) -> impl Iterator<Item = &'s Grant> + 's {
-        self.by_action
-            .get(&action.to_ascii_lowercase())
-            .into_iter()
-            .flatten()
+        let found = if action.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.by_action.get(&action.to_ascii_lowercase())
+        } else {
+            self.by_action.get(action)
+        };
+        let (a, b) = found.copied().unwrap_or((0, 0));
+        self.order[a..b]
+            .iter()
             .filter_map(move |&i| self.list.get(i))
     }
 
@@ -633,5 +733,44 @@ impl GrantIndex {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(action: &str, resource: &str) -> Grant {
+        Grant {
+            action: action.to_string(),
+            class: std::sync::Arc::new(Classifier::embedded().classify(action, None)),
+            resource: resource.to_string(),
+            conditional: false,
+            evidence: "test".into(),
+        }
+    }
+
+    #[test]
+    fn grant_index_groups_case_insensitively_in_list_order() {
+        let list = vec![
+            grant("s3:GetObject", "a"),
+            grant("s3:GetObject", "b"),
+            grant("iam:PassRole", "c"),
+            grant("S3:getobject", "d"),
+            grant("s3:GetObject", "e"),
+        ];
+        let index = GrantIndex::new(list);
+        let of =
+            |a: &str| -> Vec<&str> { index.for_action(a).map(|g| g.resource.as_str()).collect() };
+        assert_eq!(of("s3:getobject"), ["a", "b", "d", "e"]);
+        assert_eq!(of("S3:GETOBJECT"), ["a", "b", "d", "e"]);
+        assert_eq!(of("iam:PassRole"), ["c"]);
+        assert!(of("iam:passrol").is_empty());
+        assert!(!index.has("kms:Decrypt"));
+        assert!(GrantIndex::new(Vec::new())
+            .for_action("s3:x")
+            .next()
+            .is_none());
+        assert!(GrantIndex::default().for_action("s3:x").next().is_none());
     }
 }

@@ -29,6 +29,8 @@ pub struct ActionEntry {
     pub summary: bool,
     /// Evaluator's service class (0 plain, 1 `sts:`, 2 `kms:`).
     pub pclass: u8,
+    /// Id of [`ActionEntry::service`] (see [`ActionTable::service_id`]).
+    pub svc: u32,
 }
 
 impl ActionEntry {
@@ -54,15 +56,16 @@ impl SpecBits {
     }
 }
 
-type SpecKey = (bool, Vec<String>);
-
 pub struct ActionTable {
     pub entries: Vec<ActionEntry>,
     /// Lowercase name -> id (when lowercase names are unique).
     by_lower: FastMap<String, u32>,
     unique_lower: bool,
     words: usize,
-    specs: Mutex<FastMap<SpecKey, Arc<SpecBits>>>,
+    /// Service prefix (as the canonical names write it) -> id.
+    services: FastMap<String, u32>,
+    /// Bit sets of Action lists (`[0]`) and NotAction lists (`[1]`).
+    specs: Mutex<[FastMap<Vec<String>, Arc<SpecBits>>; 2]>,
 }
 
 impl fmt::Debug for ActionTable {
@@ -76,14 +79,25 @@ impl ActionTable {
         let mut names = catalog.expand("*");
         names.sort();
         names.dedup();
+        let mut services: FastMap<String, u32> = FastMap::default();
         let entries: Vec<ActionEntry> = names
             .into_iter()
             .map(|name| {
                 let class = classifier.classify_shared(&name, catalog);
                 let lower = name.to_ascii_lowercase();
+                let service = name.split(':').next().unwrap_or("");
+                let n = services.len() as u32;
+                let svc = match services.get(service) {
+                    Some(&id) => id,
+                    None => {
+                        services.insert(service.to_string(), n);
+                        n
+                    }
+                };
                 ActionEntry {
                     summary: !super::concrete(class.category) && !class.data,
                     pclass: super::prefix_class(&lower),
+                    svc,
                     class,
                     lower,
                     name,
@@ -102,12 +116,24 @@ impl ActionTable {
             entries,
             by_lower,
             unique_lower,
+            services,
             specs: Mutex::default(),
         }
     }
 
     pub fn words(&self) -> usize {
         self.words
+    }
+
+    /// The id of a service prefix (exact, case-sensitive) the table's
+    /// actions use; ids are below [`ActionTable::services`].
+    pub fn service_id(&self, service: &str) -> Option<u32> {
+        self.services.get(service).copied()
+    }
+
+    /// How many distinct service prefixes the table's actions use.
+    pub fn services(&self) -> u32 {
+        self.services.len() as u32
     }
 
     /// The bit set of an Action/NotAction list, computed once per distinct
@@ -118,14 +144,15 @@ impl ActionTable {
             ActionSpec::NotAction(l) => (true, l),
         };
         if let Ok(m) = self.specs.lock() {
-            // Looked up without cloning the list: keys are few and small.
-            if let Some(b) = m.get(&(not, list.clone())) {
+            // Looked up by slice, without cloning the list.
+            if let Some(b) = m[not as usize].get(list.as_slice()) {
                 return b.clone();
             }
         }
         let built = Arc::new(self.compute(not, list));
         if let Ok(mut m) = self.specs.lock() {
-            m.entry((not, list.clone()))
+            m[not as usize]
+                .entry(list.clone())
                 .or_insert_with(|| built.clone());
         }
         built
@@ -187,5 +214,6 @@ impl ActionTable {
     }
 }
 
-/// Plain-write/read summarising is keyed per (service, category, resource).
-pub type SummaryKey<'a> = (&'a str, Category, u32);
+/// Plain-write/read summarising is keyed per (service id, category,
+/// resource id).
+pub type SummaryKey = (u32, Category, u32);
