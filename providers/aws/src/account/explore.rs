@@ -133,7 +133,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             }
             let c = cond || e.conditional;
             let target = &nodes[e.to];
-            links.push((via_link, e.hop.as_str()));
+            links.push((via_link, &e.hop));
             let link = links.len() - 1;
             queue.push_back((e.to, link, c));
             let new_sig = match seen_sigs.get(&target.sig) {
@@ -149,7 +149,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             }
             let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
             let mut hops = via.clone();
-            hops.push(e.hop.clone());
+            hops.push(e.hop.to_string());
             if new_sig {
                 seen_sigs.insert(target.sig, !c);
                 // The same entries merged before, unconditionally or now
@@ -182,11 +182,11 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             if first_hop {
                 let action = e.hop.split(" -> ").next().unwrap_or("");
                 first_hops.push(FirstHop {
-                    hop: e.hop.as_str(),
+                    hop: &e.hop,
                     action: action.split(" + ").next().unwrap_or(""),
                     to: e.to,
                     conditional: c,
-                    evidence: e.evidence.as_str(),
+                    evidence: &e.evidence,
                 });
             }
         }

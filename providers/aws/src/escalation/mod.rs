@@ -13,6 +13,8 @@
 //!   user; `iam:UpdateAssumeRolePolicy` on a role.
 //! - Self-editable policies make a principal admin-equivalent.
 
+use std::sync::Arc;
+
 use crate::classify::Classifier;
 use crate::context::Context;
 use crate::eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request};
@@ -47,9 +49,9 @@ pub struct NodeView<'a> {
 pub struct Edge {
     pub to: usize,
     /// `sts:AssumeRole -> arn:aws:iam::1:role/x`
-    pub hop: String,
+    pub hop: Arc<str>,
     pub conditional: bool,
-    pub evidence: String,
+    pub evidence: Arc<str>,
 }
 
 /// A way a principal can give itself any permission.
@@ -129,22 +131,18 @@ fn take_edges(scratch: &mut Vec<Edge>, seen: &mut [usize]) -> Vec<Edge> {
 /// Hop strings, one per (kind of edge, target): built on first use, then
 /// cloned for every class with the same edge.
 struct Hops {
-    built: Vec<String>,
+    built: Vec<Option<Arc<str>>>,
 }
 
 impl Hops {
     fn new(n: usize) -> Hops {
         Hops {
-            built: vec![String::new(); n],
+            built: vec![None; n],
         }
     }
 
-    fn get(&mut self, t: usize, make: impl FnOnce() -> String) -> String {
-        let h = &mut self.built[t];
-        if h.is_empty() {
-            *h = make();
-        }
-        h.clone()
+    fn get(&mut self, t: usize, make: impl FnOnce() -> String) -> Arc<str> {
+        self.built[t].get_or_insert_with(|| make().into()).clone()
     }
 }
 
@@ -268,7 +266,7 @@ impl<'a> TargetKeys<'a> {
 /// the evidence. Classes having a policy of this name are not cached.
 const TRUST_PLACEHOLDER: &str = "\u{0}trust policy\u{0}";
 
-fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<(bool, String)> {
+fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<(bool, Arc<str>)> {
     let req = Request {
         principal: n.principal,
         action,
@@ -278,8 +276,8 @@ fn check(n: &NodeView, set: &PolicySet, action: &str, resource: &str) -> Option<
     };
     let ev = evaluate(set, &req);
     match ev.decision {
-        Decision::Allowed => Some((false, evidence_of(&ev))),
-        Decision::Conditional => Some((true, evidence_of(&ev))),
+        Decision::Allowed => Some((false, evidence_of(&ev).into())),
+        Decision::Conditional => Some((true, evidence_of(&ev).into())),
         _ => None,
     }
 }
@@ -468,7 +466,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     // trust name: an id per distinct evaluation, and its evidence per target.
     let mut outcome_ids: FastMap<String, u32> = FastMap::default();
     let mut outcomes: Vec<Evaluation> = Vec::new();
-    let mut assume_evidence: FastMap<(u32, usize), String> = FastMap::default();
+    let mut assume_evidence: FastMap<(u32, usize), Arc<str>> = FastMap::default();
     for (i, n) in nodes.iter().enumerate() {
         // sts:AssumeRole.
         // Cloned only when a trust policy is to be checked.
@@ -483,7 +481,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
             Some(&c) => c,
             None => {
                 let gen = &mut scratch;
-                type Outcome = Option<(bool, String)>;
+                type Outcome = Option<(bool, Arc<str>)>;
 
                 // Does some grant of ACTIONS[a] cover target key k?
                 let grant_ids: Vec<Vec<u32>> = ACTIONS
@@ -586,7 +584,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                             d.policy.clone_from(&trust.name);
                                         }
                                     }
-                                    evidence_of(&ev)
+                                    Arc::from(evidence_of(&ev))
                                 })
                                 .clone();
                             (conditional, evidence)
