@@ -381,10 +381,19 @@ pub fn assess_account_with(
     }
     // The computations are independent (each reads only its key and the
     // shared, lock-guarded caches) and run on all cores; the table is built
-    // once beforehand rather than by each thread.
+    // once beforehand rather than by each thread. Each combination's grants
+    // become its own entries at once, and only those the escalation graph
+    // asks about are kept: all of them at once would be the largest thing
+    // held in an audit.
     use rayon::prelude::*;
     classifier.action_table(catalog);
-    let computed: Vec<(usize, GrantIndex)> = rep
+    let grouping = Grouping {
+        account: &account,
+        environments: &options.environments,
+        via: &[],
+        via_conditional: false,
+    };
+    let computed: Vec<(usize, GrantIndex, Vec<Reach>)> = rep
         .par_iter()
         .enumerate()
         .filter_map(|(s, r)| {
@@ -397,11 +406,18 @@ pub fn assess_account_with(
                 catalog,
                 classifier,
             });
-            Some((s, GrantIndex::new(g)))
+            let entries = group_reach(&g, &grouping);
+            let queried = g
+                .into_iter()
+                .filter(|g| escalation::queries(&g.action, classifier))
+                .collect();
+            Some((s, GrantIndex::new(queried), entries))
         })
         .collect();
-    for (s, g) in computed {
+    let mut grouped: Vec<Vec<Reach>> = (0..sigs.len()).map(|_| Vec::new()).collect();
+    for (s, g, entries) in computed {
         sigs[s].grants = g;
+        grouped[s] = entries;
     }
 
     // ------------------------------------------------------------ graph
@@ -435,25 +451,15 @@ pub fn assess_account_with(
     // Action names interned once; ids in name order, so that the merge
     // can sort on integers (weight, then name).
     let every = display_resource("*", &account);
-    let mut names = Names::new(sigs.iter().flat_map(|s| {
-        s.grants
-            .list
+    let mut names = Names::new(
+        grouped
             .iter()
-            .map(|g| (g.action.as_str(), g.class.weight))
-    }));
+            .flatten()
+            .filter(|r| crate::reach::concrete(r.category) || r.data)
+            .flat_map(|r| r.actions.iter())
+            .map(|a| (a.as_str(), classifier.classify_shared(a, catalog).weight)),
+    );
     let mut resources: FastMap<String, u32> = FastMap::default();
-    let grouping = Grouping {
-        account: &account,
-        environments: &options.environments,
-        via: &[],
-        via_conditional: false,
-    };
-    let grouped: Vec<Vec<Reach>> = {
-        use rayon::prelude::*;
-        sigs.par_iter()
-            .map(|s| group_reach(&s.grants.list, &grouping))
-            .collect()
-    };
     let own: Vec<Vec<OwnEntry>> = grouped
         .into_iter()
         .map(|entries| {

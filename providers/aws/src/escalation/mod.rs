@@ -146,6 +146,42 @@ impl Hops {
     }
 }
 
+/// Credentials of a user others can mint or reset.
+const CREDENTIALS: [&str; 3] = [
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+];
+/// The actions whose grants the edges need.
+const ACTIONS: [&str; 6] = [
+    "sts:AssumeRole",
+    "iam:PassRole",
+    "iam:UpdateAssumeRolePolicy",
+    CREDENTIALS[0],
+    CREDENTIALS[1],
+    CREDENTIALS[2],
+];
+/// Self-edits: a user's, a role's, a customer managed policy's, a group's.
+const USER_SELF_EDIT: [&str; 2] = ["iam:PutUserPolicy", "iam:AttachUserPolicy"];
+const ROLE_SELF_EDIT: [&str; 2] = ["iam:PutRolePolicy", "iam:AttachRolePolicy"];
+const POLICY_SELF_EDIT: &str = "iam:CreatePolicyVersion";
+const GROUP_SELF_EDIT: [&str; 2] = ["iam:PutGroupPolicy", "iam:AttachGroupPolicy"];
+
+/// Whether [`build`] looks at grants of `action` (case-insensitive): the
+/// grants of any other action can be left out of the [`NodeView`]s.
+pub fn queries(action: &str, classifier: &Classifier) -> bool {
+    let is = |a: &str| a.eq_ignore_ascii_case(action);
+    ACTIONS.iter().any(|a| is(a))
+        || USER_SELF_EDIT.iter().any(|a| is(a))
+        || ROLE_SELF_EDIT.iter().any(|a| is(a))
+        || is(POLICY_SELF_EDIT)
+        || GROUP_SELF_EDIT.iter().any(|a| is(a))
+        || classifier
+            .passrole
+            .iter()
+            .any(|r| r.actions.iter().any(|a| is(a)))
+}
+
 /// Every Resource/NotResource template of a policy.
 fn policy_templates(p: &Policy) -> impl Iterator<Item = &Template> + '_ {
     p.statements.iter().flat_map(|st| match &st.resource {
@@ -402,19 +438,6 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     const ASSUME: usize = 0;
     const PASSROLE: usize = 1;
     const UPDATE_TRUST: usize = 2;
-    const CREDENTIALS: [&str; 3] = [
-        "iam:CreateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-    ];
-    const ACTIONS: [&str; 6] = [
-        "sts:AssumeRole",
-        "iam:PassRole",
-        "iam:UpdateAssumeRolePolicy",
-        CREDENTIALS[0],
-        CREDENTIALS[1],
-        CREDENTIALS[2],
-    ];
 
     // Every plain pattern of every policy set and trust policy, and the
     // resources of the grants of those actions (each distinct set and
@@ -777,9 +800,9 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
 fn admin_paths(n: &NodeView) -> Vec<AdminPath> {
     let mut wanted: Vec<(&str, String)> = Vec::new();
     let own: &[&str] = if n.is_user {
-        &["iam:PutUserPolicy", "iam:AttachUserPolicy"]
+        &USER_SELF_EDIT
     } else {
-        &["iam:PutRolePolicy", "iam:AttachRolePolicy"]
+        &ROLE_SELF_EDIT
     };
     for a in own {
         wanted.push((a, n.arn.to_string()));
@@ -789,12 +812,13 @@ fn admin_paths(n: &NodeView) -> Vec<AdminPath> {
         if !p.contains(":iam::aws:policy/") {
             // With --set-as-default, CreatePolicyVersion alone switches the
             // default (IAM API Reference, CreatePolicyVersion).
-            wanted.push(("iam:CreatePolicyVersion", p.clone()));
+            wanted.push((POLICY_SELF_EDIT, p.clone()));
         }
     }
     for g in n.group_arns {
-        wanted.push(("iam:PutGroupPolicy", g.clone()));
-        wanted.push(("iam:AttachGroupPolicy", g.clone()));
+        for a in GROUP_SELF_EDIT {
+            wanted.push((a, g.clone()));
+        }
     }
     let mut out = Vec::new();
     for (action, resource) in wanted {
