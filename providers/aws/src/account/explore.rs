@@ -113,10 +113,11 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             Box::new(graph.edges(at))
         };
         for e in edges {
-            if s.visited[e.to] == stamp {
+            let to = e.target();
+            if s.visited[to] == stamp {
                 continue;
             }
-            s.visited[e.to] = stamp;
+            s.visited[to] = stamp;
             followed += 1;
             if followed > options.max_reachable {
                 out.partial = true;
@@ -132,10 +133,11 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
                 break;
             }
             let c = cond || e.conditional;
-            let target = &nodes[e.to];
-            links.push((via_link, &e.hop));
+            let target = &nodes[to];
+            let hop = graph.text(e.hop);
+            links.push((via_link, hop));
             let link = links.len() - 1;
-            queue.push_back((e.to, link, c));
+            queue.push_back((to, link, c));
             let new_sig = match seen_sigs.get(&target.sig) {
                 None => true,
                 Some(&shown_certain) => !shown_certain && !c,
@@ -143,13 +145,13 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             // A principal that can edit its own policies is listed on
             // every first hop (becoming it is the escalation); deeper,
             // once per distinct set of policies like the rest.
-            let admin_hop = first_hop && !graph.admin[e.to].is_empty();
+            let admin_hop = first_hop && !graph.admin[to].is_empty();
             if !new_sig && !admin_hop {
                 continue;
             }
             let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
             let mut hops = via.clone();
-            hops.push(e.hop.to_string());
+            hops.push(hop.to_string());
             if new_sig {
                 seen_sigs.insert(target.sig, !c);
                 // The same entries merged before, unconditionally or now
@@ -173,20 +175,20 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
                     }
                 }
             }
-            if !graph.admin[e.to].is_empty() {
-                out.admins.push((e.to, hops, c));
+            if !graph.admin[to].is_empty() {
+                out.admins.push((to, hops, c));
             }
             // Becoming a principal is itself an escalation; listed for
             // the first hop only (deeper hops show in `via`), and once
             // per distinct set of policies (the rest reach the same).
             if first_hop {
-                let action = e.hop.split(" -> ").next().unwrap_or("");
+                let action = hop.split(" -> ").next().unwrap_or("");
                 first_hops.push(FirstHop {
-                    hop: &e.hop,
+                    hop,
                     action: action.split(" + ").next().unwrap_or(""),
-                    to: e.to,
+                    to,
                     conditional: c,
-                    evidence: &e.evidence,
+                    evidence: graph.text(e.evidence),
                 });
             }
         }

@@ -47,11 +47,20 @@ pub struct NodeView<'a> {
 
 #[derive(Debug, Clone)]
 pub struct Edge {
-    pub to: usize,
-    /// `sts:AssumeRole -> arn:aws:iam::1:role/x`
-    pub hop: Arc<str>,
+    /// The target principal's index.
+    pub to: u32,
+    /// `sts:AssumeRole -> arn:aws:iam::1:role/x`, as an index of
+    /// [`Graph::text`]: a large account has a million edges and a few
+    /// thousand distinct hops and evidence lines.
+    pub hop: u32,
+    pub evidence: u32,
     pub conditional: bool,
-    pub evidence: Arc<str>,
+}
+
+impl Edge {
+    pub fn target(&self) -> usize {
+        self.to as usize
+    }
 }
 
 /// A way a principal can give itself any permission.
@@ -77,9 +86,16 @@ pub struct Graph {
     /// Some trust policy names this principal's ARN: its edges are its own,
     /// not those of every principal with the same policies.
     pub named: Vec<bool>,
+    /// The hop and evidence lines edges refer to.
+    pub texts: Texts,
 }
 
 impl Graph {
+    /// A hop or evidence line of an edge.
+    pub fn text(&self, id: u32) -> &str {
+        self.texts.list.get(id as usize).map_or("", |t| t)
+    }
+
     /// The edges of principal `i`, one per target, in the order they were
     /// found (specific first).
     pub fn edges(&self, i: usize) -> impl Iterator<Item = &Edge> + '_ {
@@ -93,7 +109,7 @@ impl Graph {
         specific.iter().chain(
             generic
                 .iter()
-                .filter(move |e| e.to != i && !specific.iter().any(|s| s.to == e.to)),
+                .filter(move |e| e.target() != i && !specific.iter().any(|s| s.to == e.to)),
         )
     }
 
@@ -106,9 +122,9 @@ impl Graph {
 /// replaces a conditional one in place. `seen[t]` is 1 + the index of the
 /// edge to `t`, 0 for none (reset by `take_edges`).
 fn push_edge(edges: &mut Vec<Edge>, seen: &mut [usize], e: Edge) {
-    match seen[e.to] {
+    match seen[e.target()] {
         0 => {
-            seen[e.to] = edges.len() + 1;
+            seen[e.target()] = edges.len() + 1;
             edges.push(e);
         }
         k if edges[k - 1].conditional && !e.conditional => edges[k - 1] = e,
@@ -121,7 +137,7 @@ fn push_edge(edges: &mut Vec<Edge>, seen: &mut [usize], e: Edge) {
 /// grow by doubling), with their `seen` slots cleared.
 fn take_edges(scratch: &mut Vec<Edge>, seen: &mut [usize]) -> Vec<Edge> {
     for e in scratch.iter() {
-        seen[e.to] = 0;
+        seen[e.target()] = 0;
     }
     let mut out = Vec::with_capacity(scratch.len());
     out.append(scratch);
@@ -131,7 +147,7 @@ fn take_edges(scratch: &mut Vec<Edge>, seen: &mut [usize]) -> Vec<Edge> {
 /// Hop strings, one per (kind of edge, target): built on first use, then
 /// cloned for every class with the same edge.
 struct Hops {
-    built: Vec<Option<Arc<str>>>,
+    built: Vec<Option<u32>>,
 }
 
 impl Hops {
@@ -141,8 +157,34 @@ impl Hops {
         }
     }
 
-    fn get(&mut self, t: usize, make: impl FnOnce() -> String) -> Arc<str> {
-        self.built[t].get_or_insert_with(|| make().into()).clone()
+    fn get(&mut self, t: usize, texts: &mut Texts, make: impl FnOnce() -> String) -> u32 {
+        *self.built[t].get_or_insert_with(|| texts.push(make().into()))
+    }
+}
+
+/// Hop and evidence lines, each held once; edges refer to them by index.
+#[derive(Debug, Default)]
+pub struct Texts {
+    list: Vec<Arc<str>>,
+    /// By the address of the shared line: evidence is computed once per
+    /// distinct outcome and shared already.
+    by_ptr: FastMap<usize, u32>,
+}
+
+impl Texts {
+    fn push(&mut self, text: Arc<str>) -> u32 {
+        self.list.push(text);
+        (self.list.len() - 1) as u32
+    }
+
+    fn shared(&mut self, text: &Arc<str>) -> u32 {
+        let key = Arc::as_ptr(text) as *const u8 as usize;
+        if let Some(&id) = self.by_ptr.get(&key) {
+            return id;
+        }
+        let id = self.push(text.clone());
+        self.by_ptr.insert(key, id);
+        id
     }
 }
 
@@ -328,7 +370,7 @@ enum Trusted {
 
 fn trusted(policy: &Policy) -> Vec<Trusted> {
     let mut out = Vec::new();
-    for s in &policy.statements {
+    for s in policy.statements.iter() {
         if s.effect != Effect::Allow {
             continue;
         }
@@ -472,7 +514,9 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         class: vec![0; nodes.len()],
         admin: vec![Vec::new(); nodes.len()],
         named: vec![false; nodes.len()],
+        texts: Texts::default(),
     };
+    let mut texts = Texts::default();
     let mut generic_index: FastMap<(usize, &str), usize> = FastMap::default();
     let mut seen: Vec<usize> = vec![0; nodes.len()];
     let mut scratch: Vec<Edge> = Vec::new();
@@ -621,11 +665,12 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             gen,
                             &mut seen,
                             Edge {
-                                to: t,
-                                hop: assume_hops
-                                    .get(t, || format!("sts:AssumeRole -> {}", target.arn)),
+                                to: t as u32,
+                                hop: assume_hops.get(t, &mut texts, || {
+                                    format!("sts:AssumeRole -> {}", target.arn)
+                                }),
                                 conditional,
-                                evidence,
+                                evidence: texts.shared(&evidence),
                             },
                         );
                     }
@@ -676,8 +721,8 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                     gen,
                                     &mut seen,
                                     Edge {
-                                        to: t,
-                                        hop: passrole_hops[k].get(t, || {
+                                        to: t as u32,
+                                        hop: passrole_hops[k].get(t, &mut texts, || {
                                             format!(
                                                 "iam:PassRole + {} -> {}",
                                                 rule.actions.join(" + "),
@@ -685,7 +730,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                             )
                                         }),
                                         conditional: conditional || rule_conditional,
-                                        evidence,
+                                        evidence: texts.shared(&evidence),
                                     },
                                 );
                             }
@@ -708,11 +753,12 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                 gen,
                                 &mut seen,
                                 Edge {
-                                    to: u,
-                                    hop: credential_hops[k]
-                                        .get(u, || format!("{action} -> {}", target.arn)),
+                                    to: u as u32,
+                                    hop: credential_hops[k].get(u, &mut texts, || {
+                                        format!("{action} -> {}", target.arn)
+                                    }),
                                     conditional,
-                                    evidence,
+                                    evidence: texts.shared(&evidence),
                                 },
                             );
                         }
@@ -736,12 +782,12 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                 gen,
                                 &mut seen,
                                 Edge {
-                                    to: r,
-                                    hop: trust_hops.get(r, || {
+                                    to: r as u32,
+                                    hop: trust_hops.get(r, &mut texts, || {
                                         format!("iam:UpdateAssumeRolePolicy -> {}", target.arn)
                                     }),
                                     conditional,
-                                    evidence,
+                                    evidence: texts.shared(&evidence),
                                 },
                             );
                         }
@@ -769,10 +815,12 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     specific,
                     &mut seen,
                     Edge {
-                        to: t,
-                        hop: assume_hops.get(t, || format!("sts:AssumeRole -> {}", target.arn)),
+                        to: t as u32,
+                        hop: assume_hops.get(t, &mut texts, || {
+                            format!("sts:AssumeRole -> {}", target.arn)
+                        }),
                         conditional,
-                        evidence,
+                        evidence: texts.shared(&evidence),
                     },
                 );
             }
@@ -791,6 +839,7 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
         graph.specific[i] = take_edges(specific, &mut seen);
         graph.admin[i] = admin_paths(n);
     }
+    graph.texts = texts;
     graph
 }
 
