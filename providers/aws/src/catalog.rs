@@ -472,7 +472,7 @@ impl Catalog {
     /// catalog is still evaluated by name).
     pub fn unknown_actions(&self, policy: &Policy) -> Vec<UnknownAction> {
         let mut out = Vec::new();
-        for st in &policy.statements {
+        for st in policy.statements.iter() {
             let list = match &st.action {
                 ActionSpec::Action(l) | ActionSpec::NotAction(l) => l,
             };

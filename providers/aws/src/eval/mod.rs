@@ -182,7 +182,7 @@ fn eval_group(
 ) -> GroupResult {
     let mut g = GroupResult::empty();
     for p in policies {
-        for s in &p.statements {
+        for s in p.statements.iter() {
             if check_principal {
                 if let Some(spec) = &s.principal {
                     if req.principal.matches(spec) == PrincipalMatch::None {
@@ -228,7 +228,7 @@ fn eval_resource(p: &Policy, req: &Request, unknown: &mut Vec<String>) -> Resour
         account: Tri::False,
         allows: Vec::new(),
     };
-    for s in &p.statements {
+    for s in p.statements.iter() {
         let m = match &s.principal {
             Some(spec) => req.principal.matches(spec),
             None => PrincipalMatch::None,

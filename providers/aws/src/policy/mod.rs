@@ -84,7 +84,8 @@ pub struct Policy {
     /// How the policy is named in messages: `identity_policies[0]`, an ARN...
     pub name: String,
     pub version: Option<String>,
-    pub statements: Vec<Statement>,
+    /// Shared: a policy attached to many principals is one list.
+    pub statements: std::sync::Arc<[Statement]>,
 }
 
 /// Parse a policy document given as a JSON value: an object, or a string
@@ -180,7 +181,7 @@ fn parse_object(map: &Map<String, Value>, name: &str) -> Result<Policy, PolicyEr
     Ok(Policy {
         name: name.to_string(),
         version,
-        statements,
+        statements: statements.into(),
     })
 }
 

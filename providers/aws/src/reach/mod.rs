@@ -106,7 +106,7 @@ pub fn candidates(
 ) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for p in &set.identity {
-        for s in &p.statements {
+        for s in p.statements.iter() {
             if s.effect != Effect::Allow {
                 continue;
             }
@@ -118,7 +118,7 @@ pub fn candidates(
     }
     // Boundary Allows name the narrower resources an identity `*` is cut to.
     for p in &set.boundaries {
-        for s in &p.statements {
+        for s in p.statements.iter() {
             if s.effect != Effect::Allow {
                 continue;
             }
@@ -209,7 +209,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     let mut bound: Vec<(usize, Vec<String>)> = Vec::new();
     let mut k = 0usize;
     for p in &input.set.identity {
-        for st in &p.statements {
+        for st in p.statements.iter() {
             if st.effect == Effect::Allow {
                 ident.push((k, resources_of(&st.resource)));
             }
@@ -217,7 +217,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         }
     }
     for p in &input.set.boundaries {
-        for st in &p.statements {
+        for st in p.statements.iter() {
             if st.effect == Effect::Allow {
                 let rs: Vec<String> = resources_of(&st.resource)
                     .into_iter()
@@ -532,7 +532,7 @@ fn all_specs(set: &PolicySet) -> Vec<&ActionSpec> {
         .chain(set.rcps.iter().flatten())
         .chain(set.resource.iter());
     for p in policies {
-        for st in &p.statements {
+        for st in p.statements.iter() {
             out.push(&st.action);
         }
     }
