@@ -23,6 +23,7 @@ use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
 
 mod explore;
+mod heap;
 mod names;
 mod transitive;
 
@@ -480,6 +481,7 @@ pub fn assess_account_with(
         })
         .collect();
 
+    heap::release_free_memory();
     let every_id = resources.get(&every).copied();
     drop(resources);
     // Policy sets that add the same entries to others' reach.
@@ -546,6 +548,7 @@ pub fn assess_account_with(
             )
             .collect()
     };
+    heap::release_free_memory();
     let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
     for (i, w) in starts.iter().zip(walked) {
         walks[*i] = Some(w);
