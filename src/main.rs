@@ -15,7 +15,7 @@ use blastradius::discover::{self, Skipped};
 use blastradius::rating::Rater;
 use blastradius::settings::{self, AuditSettings};
 use blastradius::{listing, progress::Progress};
-use blastradius_report::render::{render, RenderOptions};
+use blastradius_report::render::{render_to, RenderOptions};
 
 /// Exit statuses (contract): 1 when `--fail-on` trips, 2 for usage and
 /// runtime errors.
@@ -81,10 +81,9 @@ fn audit_command(args: AuditArgs) -> Result<u8> {
         width: None,
         tool_version: Some(env!("CARGO_PKG_VERSION").to_string()),
     };
-    write_output(
-        settings.output.path.as_deref(),
-        &render(&outcome.report, settings.output.format, &options),
-    )?;
+    write_report(settings.output.path.as_deref(), |out| {
+        render_to(&outcome.report, settings.output.format, &options, out)
+    })?;
     note_skipped(&outcome.skipped);
     report_errors(&outcome.errors);
     if !outcome.errors.is_empty() {
@@ -255,6 +254,27 @@ fn simulate_command(input: &Path) -> Result<u8> {
     json.push('\n');
     write_output(None, &json)?;
     Ok(0)
+}
+
+/// Like [`write_output`], for a report written as it is rendered.
+fn write_report(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+            write(&mut file)
+                .with_context(|| format!("cannot write the report to `{}`", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            write(&mut stdout)?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {

@@ -3,10 +3,20 @@
 //! The model's serde derive is the schema: field order is struct order and
 //! credentials keep the report's order (worst first), so runs diff cleanly.
 
+use std::io::Write;
+
 use crate::Report;
 
 pub(crate) fn render(report: &Report) -> String {
     pretty(report)
+}
+
+/// [`render`], written as it is produced.
+pub(crate) fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// Pretty JSON with a trailing newline. The report types serialise only

@@ -86,6 +86,20 @@ pub struct RenderOptions {
     pub tool_version: Option<String>,
 }
 
+/// Writes the report to `out`. JSON is streamed: the report of a large
+/// AWS account runs to hundreds of megabytes, which need not be held twice.
+pub fn render_to(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        _ => out.write_all(render(report, format, options).as_bytes()),
+    }
+}
+
 pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
     match format {
         Format::Table => table::render(report, options),
