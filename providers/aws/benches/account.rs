@@ -33,6 +33,8 @@ fn peak_rss_kb() -> Option<u64> {
 
 /// The audit alone: read, load, assess; print one machine-readable line.
 fn child(path: &str) {
+    // As the binary does at its start (src/main.rs).
+    blastradius_aws::heap::limit_arenas(2);
     let t = Instant::now();
     let text = std::fs::read_to_string(path).expect("read GAAD file");
     let read = t.elapsed();

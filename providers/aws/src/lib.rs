@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod eval;
 mod fasthash;
 pub mod gaad;
+pub mod heap;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod policy;

@@ -23,7 +23,6 @@ use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
 
 mod explore;
-mod heap;
 mod names;
 mod transitive;
 
@@ -458,7 +457,8 @@ pub fn assess_account_with(
             .flatten()
             .filter(|r| crate::reach::concrete(r.category) || r.data)
             .flat_map(|r| r.actions.iter())
-            .map(|a| (a.as_str(), classifier.classify_shared(a, catalog).weight)),
+            .map(String::as_str),
+        |a| classifier.classify_shared(a, catalog).weight,
     );
     let mut resources: FastMap<String, u32> = FastMap::default();
     let own: Vec<Vec<OwnEntry>> = grouped
@@ -481,7 +481,7 @@ pub fn assess_account_with(
         })
         .collect();
 
-    heap::release_free_memory();
+    crate::heap::release_free_memory();
     let every_id = resources.get(&every).copied();
     drop(resources);
     // Policy sets that add the same entries to others' reach.
@@ -548,7 +548,7 @@ pub fn assess_account_with(
             )
             .collect()
     };
-    heap::release_free_memory();
+    crate::heap::release_free_memory();
     let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
     for (i, w) in starts.iter().zip(walked) {
         walks[*i] = Some(w);

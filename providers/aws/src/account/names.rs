@@ -17,19 +17,20 @@ pub struct Names {
 }
 
 impl Names {
-    /// `names`: every (name, harm weight) known up front, in any order.
-    pub fn new<'a>(names: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
-        let mut all: Vec<(&str, u32)> = names.into_iter().collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        all.dedup_by(|a, b| a.0 == b.0);
+    /// `names`: every name known up front, in any order and repeated at
+    /// will; `weight`: its harm weight, asked once per distinct name.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>, weight: impl Fn(&str) -> u32) -> Self {
+        let distinct: crate::fasthash::FastSet<&str> = names.into_iter().collect();
+        let mut all: Vec<&str> = distinct.into_iter().collect();
+        all.sort_unstable();
         let mut n = Names {
             names: Vec::with_capacity(all.len()),
             weights: Vec::with_capacity(all.len()),
             index: FastMap::default(),
             lists: FastMap::default(),
         };
-        for (name, weight) in all {
-            n.push(name, weight);
+        for name in all {
+            n.push(name, weight(name));
         }
         n
     }
@@ -79,11 +80,11 @@ mod tests {
 
     #[test]
     fn ids_follow_name_order_and_lists_are_shared() {
-        let mut n = Names::new([
-            ("s3:GetObject", 1),
-            ("ec2:RunInstances", 5),
-            ("s3:GetObject", 1),
-        ]);
+        let weights = |a: &str| if a.starts_with("ec2:") { 5 } else { 1 };
+        let mut n = Names::new(
+            ["s3:GetObject", "ec2:RunInstances", "s3:GetObject"],
+            weights,
+        );
         assert!(n.id("ec2:RunInstances") < n.id("s3:GetObject"));
         let ec2 = n.id("ec2:RunInstances");
         assert_eq!(n.weight(ec2), 5);
