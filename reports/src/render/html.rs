@@ -311,7 +311,7 @@ fn capabilities(out: &mut String, cred: &CredentialReport) {
         );
         out.push_str("<table class=\"sortable\">\n<thead><tr><th>Category</th><th>Severity</th><th>Actions</th><th>Resource</th><th>Environment</th><th>Via</th></tr></thead>\n<tbody>\n");
         for cap in caps {
-            let mut actions = esc(&cap.actions.join(", "));
+            let mut actions = esc(&text::actions_line(&cap.actions));
             if cap.conditional {
                 actions.push_str(" <span class=\"note\">(conditional)</span>");
             }

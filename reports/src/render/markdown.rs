@@ -181,7 +181,7 @@ fn details(out: &mut String, cred: &CredentialReport) {
         out.push_str("\n| Category | Severity | Actions | Resource | Environment | Via |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for cap in caps {
-            let mut actions = escape(&cap.actions.join(", "));
+            let mut actions = escape(&text::actions_line(&cap.actions));
             if cap.conditional {
                 actions.push_str(" (conditional)");
             }

@@ -242,7 +242,7 @@ fn details(out: &mut String, cred: &CredentialReport, color: bool, width: usize)
             out.push_str("  capabilities:\n");
         }
         for cap in caps {
-            let mut what = format!(": {}", cap.actions.join(", "));
+            let mut what = format!(": {}", text::actions_line(&cap.actions));
             if cap.conditional {
                 what.push_str(" (conditional)");
             }

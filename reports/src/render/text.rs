@@ -60,6 +60,25 @@ pub(crate) fn worst_case_line(wc: &WorstCase) -> String {
     )
 }
 
+/// A capability's actions for a person: the first [`ACTIONS_SHOWN`] by
+/// name (headline first), then how many more. An AWS principal that can
+/// become an admin role reaches some 2,000 destroy actions; the JSON and
+/// SARIF reports list every one.
+pub(crate) fn actions_line(actions: &[String]) -> String {
+    let shown = &actions[..actions.len().min(ACTIONS_SHOWN)];
+    let mut line = shown.join(", ");
+    if actions.len() > shown.len() {
+        line.push_str(&format!(
+            " and {} more (`--format json` lists them all)",
+            actions.len() - shown.len()
+        ));
+    }
+    line
+}
+
+/// How many of a capability's actions the human formats name.
+pub(crate) const ACTIONS_SHOWN: usize = 12;
+
 pub(crate) fn reversible_word(reversible: bool) -> &'static str {
     if reversible {
         "yes"
@@ -189,6 +208,22 @@ fn split_at_width(s: &str, cols: usize) -> (&str, &str) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn long_action_lists_are_cut_for_people_with_a_count() {
+        let few: Vec<String> = ["rds:DeleteDBInstance", "rds:DeleteDBSnapshot"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            actions_line(&few),
+            "rds:DeleteDBInstance, rds:DeleteDBSnapshot"
+        );
+        let many: Vec<String> = (0..2000).map(|i| format!("svc:Delete{i}")).collect();
+        let line = actions_line(&many);
+        assert!(line.starts_with("svc:Delete0, svc:Delete1, "), "{line}");
+        assert!(line.contains("svc:Delete11 and 1988 more"), "{line}");
+        assert!(!line.contains("svc:Delete12,"), "{line}");
+    }
     use super::*;
 
     #[test]
