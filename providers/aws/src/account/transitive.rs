@@ -47,11 +47,17 @@ pub struct Transitive<'a> {
     own_cond: FastMap<(Category, u32), FastSet<u32>>,
     /// Actions held unconditionally on every resource of the account.
     everywhere: FastMap<Category, FastSet<u32>>,
-    merged: FastMap<MergeKey, FastMap<u32, Via<'a>>>,
+    /// Merged entries: their keys in the order found (a key's index is
+    /// its number), and per key its actions with how each was reached.
+    keys: FastMap<MergeKey, u32>,
+    order: Vec<MergeKey>,
+    merged: Vec<Vec<(u32, Via<'a>)>>,
+    /// (key number, action) already merged: one set for all keys, rather
+    /// than a map per key.
+    present: FastSet<(u32, u32)>,
     /// Lists already merged under a key: a list is interned, so one seen
     /// again (another principal with the same policy) adds nothing.
     lists_seen: FastSet<(MergeKey, *const String)>,
-    order: Vec<MergeKey>,
     /// Chains (hops, the principal at their end) in the order found.
     pub chains: Vec<(Vec<String>, &'a str)>,
 }
@@ -64,9 +70,11 @@ impl<'a> Transitive<'a> {
             own: FastMap::default(),
             own_cond: FastMap::default(),
             everywhere: FastMap::default(),
-            merged: FastMap::default(),
-            lists_seen: FastSet::default(),
+            keys: FastMap::default(),
             order: Vec::new(),
+            merged: Vec::new(),
+            present: FastSet::default(),
+            lists_seen: FastSet::default(),
             chains: Vec::new(),
         };
         for e in own {
@@ -118,22 +126,26 @@ impl<'a> Transitive<'a> {
         if e.ids.iter().all(held) {
             return false;
         }
-        let m = match self.merged.entry(key) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+        let k = match self.keys.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => *o.get(),
             std::collections::hash_map::Entry::Vacant(v) => {
                 self.order.push(key);
-                v.insert(FastMap::default())
+                self.merged.push(Vec::new());
+                *v.insert((self.order.len() - 1) as u32)
             }
         };
         let mut added = false;
         for a in e.ids.iter().copied().filter(|a| !held(a)) {
             // Breadth first: the first chain to an action is the shortest.
-            if let std::collections::hash_map::Entry::Vacant(v) = m.entry(a) {
-                v.insert(Via {
-                    weight: names.weight(a),
-                    chain,
-                    source: e,
-                });
+            if self.present.insert((k, a)) {
+                self.merged[k as usize].push((
+                    a,
+                    Via {
+                        weight: names.weight(a),
+                        chain,
+                        source: e,
+                    },
+                ));
                 added = true;
             }
         }
@@ -145,26 +157,24 @@ impl<'a> Transitive<'a> {
     /// from the narrower or conditional entries.
     pub fn finish(self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
         let mut everywhere = self.everywhere.clone();
-        for k in &self.order {
+        for (k, m) in self.order.iter().zip(&self.merged) {
             let (category, resource, _, cond) = *k;
             if !cond && Some(resource) == self.every {
-                if let Some(m) = self.merged.get(k) {
-                    everywhere.entry(category).or_default().extend(m.keys());
-                }
+                everywhere
+                    .entry(category)
+                    .or_default()
+                    .extend(m.iter().map(|(a, _)| *a));
             }
         }
         let mut built: Vec<Built> = Vec::new();
-        for k in &self.order {
+        for (k, m) in self.order.iter().zip(&self.merged) {
             let (category, resource, data, cond) = *k;
-            let Some(m) = self.merged.get(k) else {
-                continue;
-            };
             let certain = if cond {
-                self.merged.get(&(category, resource, data, false))
+                self.keys.get(&(category, resource, data, false)).copied()
             } else {
                 None
             };
-            let Some(first) = m.values().next() else {
+            let Some((_, first)) = m.first() else {
                 continue;
             };
             let every = if first.source.in_account {
@@ -175,8 +185,8 @@ impl<'a> Transitive<'a> {
             let ids: Vec<(u32, &Via)> = m
                 .iter()
                 .filter(|(a, _)| {
-                    !certain.is_some_and(|c| c.contains_key(*a))
-                        && !every.is_some_and(|e| e.contains(*a))
+                    !certain.is_some_and(|c| self.present.contains(&(c, *a)))
+                        && !every.is_some_and(|e| e.contains(a))
                 })
                 .map(|(a, v)| (*a, v))
                 .collect();
