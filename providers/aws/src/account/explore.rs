@@ -107,14 +107,27 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
         }
         let first_hop = via_link == usize::MAX;
         let mut via: Option<Vec<String>> = None;
-        let edges: Box<dyn Iterator<Item = &escalation::Edge>> = if class_done {
-            Box::new(graph.specific[at].iter())
+        // The edges of `at` as `Graph::edges` gives them (specific first,
+        // then the class's without itself or a specific target), walked by
+        // index: this loop runs some 500 million times on a large account.
+        let specific: &[escalation::Edge] = &graph.specific[at];
+        let generic: &[escalation::Edge] = if class_done {
+            &[]
         } else {
-            Box::new(graph.edges(at))
+            &graph.generic[class]
         };
-        for e in edges {
+        let mut next = 0;
+        while next < specific.len() + generic.len() {
+            let e = match specific.get(next) {
+                Some(e) => e,
+                None => &generic[next - specific.len()],
+            };
+            next += 1;
             let to = e.target();
             if s.visited[to] == stamp {
+                continue;
+            }
+            if next > specific.len() && (to == at || specific.iter().any(|x| x.to == e.to)) {
                 continue;
             }
             s.visited[to] = stamp;
