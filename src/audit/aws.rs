@@ -185,7 +185,9 @@ fn principal_credential(p: &PrincipalAssessment, origin: &str) -> Credential {
 /// Why a found key was not resolved to its principal.
 pub enum KeyError {
     /// AWS answered: the key is not (or no longer) a key. It is rated
-    /// `none` with this status, not left "not audited".
+    /// `none` with this status, not left "not audited". (Only a live build
+    /// asks AWS.)
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     Rejected { status: Status, message: String },
     /// No answer worth a verdict (unreachable, denied, no live build).
     Failed(String),
@@ -225,6 +227,8 @@ fn rejected_key(credential: &Credential, status: Status, message: String) -> Ass
     }
 }
 
+/// Organisation policies as live collection returns them (JSON texts).
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub fn parse_org_policies(levels: Vec<Vec<String>>) -> Result<Vec<Vec<Policy>>, String> {
     levels
         .into_iter()

@@ -3,8 +3,14 @@
 //! that principal's own policies and boundary.
 //!
 //! Principals with the same policies (same documents, same boundary) share
-//! one reach computation: large accounts have thousands of roles made from a
-//! few managed policies.
+//! one reach computation, and its entries: large accounts have thousands of
+//! roles made from a few managed policies.
+//!
+//! Phases: grants and own entries per policy set (in parallel); the
+//! escalation graph; action lists interned (`names`); a breadth-first
+//! walk from each principal whose edges are its own (`explore`, in
+//! parallel) merging what it reaches (`transitive`); then each
+//! principal's list, shared where its policies and edges are another's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -510,7 +516,7 @@ pub fn assess_account_with(
     let contents = content_ids.len();
     drop(content_ids);
 
-    // The grants have served: the walks need only the entries.
+    // The graph is built: the walks need only the entries.
     for s in &mut sigs {
         s.grants = GrantIndex::default();
     }
@@ -538,16 +544,13 @@ pub fn assess_account_with(
         content: &content,
         contents,
     };
-    let walked: Vec<Explored> = {
-        use rayon::prelude::*;
-        starts
-            .par_iter()
-            .map_init(
-                || Scratch::new(&world),
-                |scratch, &i| explore(i, &world, scratch),
-            )
-            .collect()
-    };
+    let walked: Vec<Explored> = starts
+        .par_iter()
+        .map_init(
+            || Scratch::new(&world),
+            |scratch, &i| explore(i, &world, scratch),
+        )
+        .collect();
     crate::heap::release_free_memory();
     let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
     for (i, w) in starts.iter().zip(walked) {
