@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use blastradius_report::{Capability, CredentialReport, Finding, Severity};
+use blastradius_report::{Capability, CredentialReport, Finding, Reach, Severity};
 use chrono::NaiveDate;
 
 use crate::config::{parse_date, Acceptance, Allowance, Allowed, Config, CredentialRule};
@@ -139,10 +139,13 @@ fn beyond<'c>(allowances: &[Allowance], cap: &'c Capability) -> Vec<&'c str> {
     cap.actions
         .iter()
         .filter(|action| {
-            let single = Capability {
-                actions: vec![(*action).clone()].into(),
-                ..cap.clone()
-            };
+            let single = Capability::rated(
+                Reach {
+                    actions: vec![(*action).clone()].into(),
+                    ..cap.reach().clone()
+                },
+                cap.severity,
+            );
             !allowances.iter().any(|a| covers(a, &single))
         })
         .map(String::as_str)
@@ -205,20 +208,21 @@ mod tests {
     use blastradius_report::{Category, Certainty, Provider, Status};
 
     fn cap(actions: &[&str], category: Category, env: &str, severity: Severity) -> Capability {
-        Capability {
-            actions: actions.iter().map(|a| a.to_string()).collect(),
-            resource: "volume pg-data".into(),
-            environment: Some(env.into()),
-            category,
+        Capability::rated(
+            Reach {
+                actions: actions.iter().map(|a| a.to_string()).collect(),
+                resource: "volume pg-data".into(),
+                environment: Some(env.into()),
+                category,
+                conditional: false,
+                via: vec![],
+                reversible: Some(false),
+                data: false,
+                certainty: Certainty::Proven,
+                evidence: String::new(),
+            },
             severity,
-            conditional: false,
-            via: vec![],
-            reversible: Some(false),
-            data: false,
-            certainty: Certainty::Proven,
-            evidence: String::new(),
-            accepted: None,
-        }
+        )
     }
 
     fn report(caps: Vec<Capability>) -> CredentialReport {

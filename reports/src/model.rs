@@ -186,54 +186,132 @@ pub struct Reach {
 }
 
 /// A rated [`Reach`]: one entry of `capabilities` in the JSON report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The entry itself is shared with the assessment it came from (thousands
+/// of AWS principals hold the same entries); reading goes through `Deref`,
+/// and writing a field copies the entry first, for this capability only.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "CapabilityRecord")]
 pub struct Capability {
-    pub actions: ActionList,
-    pub resource: String,
-    pub environment: Option<String>,
-    pub category: Category,
+    reach: Arc<Reach>,
     pub severity: Severity,
-    pub conditional: bool,
-    pub via: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reversible: Option<bool>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub data: bool,
-    pub certainty: Certainty,
-    pub evidence: String,
     /// Set when the team accepted this risk (who, until when, why); an
     /// accepted capability does not trip `--fail-on` until it expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted: Option<String>,
 }
 
 impl Capability {
     pub fn rated(reach: Reach, severity: Severity) -> Self {
-        let Reach {
-            actions,
-            resource,
-            environment,
-            category,
-            conditional,
-            via,
-            reversible,
-            data,
-            certainty,
-            evidence,
-        } = reach;
+        Capability::shared(Arc::new(reach), severity)
+    }
+
+    /// Rates an entry without copying it.
+    pub fn shared(reach: Arc<Reach>, severity: Severity) -> Self {
         Capability {
-            actions,
-            resource,
-            environment,
-            category,
+            reach,
             severity,
-            conditional,
-            via,
-            reversible,
-            data,
-            certainty,
-            evidence,
             accepted: None,
+        }
+    }
+
+    /// The rated entry.
+    pub fn reach(&self) -> &Reach {
+        &self.reach
+    }
+}
+
+impl std::ops::Deref for Capability {
+    type Target = Reach;
+    fn deref(&self) -> &Reach {
+        &self.reach
+    }
+}
+
+impl std::ops::DerefMut for Capability {
+    fn deref_mut(&mut self) -> &mut Reach {
+        Arc::make_mut(&mut self.reach)
+    }
+}
+
+/// A capability as the JSON report spells it (`schema_version` 1): the
+/// entry's fields with the severity after the category.
+#[derive(Serialize)]
+struct CapabilityView<'a> {
+    actions: &'a ActionList,
+    resource: &'a str,
+    environment: &'a Option<String>,
+    category: Category,
+    severity: Severity,
+    conditional: bool,
+    via: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reversible: Option<bool>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    data: bool,
+    certainty: Certainty,
+    evidence: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted: Option<&'a str>,
+}
+
+impl Serialize for Capability {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &*self.reach;
+        CapabilityView {
+            actions: &r.actions,
+            resource: &r.resource,
+            environment: &r.environment,
+            category: r.category,
+            severity: self.severity,
+            conditional: r.conditional,
+            via: &r.via,
+            reversible: r.reversible,
+            data: r.data,
+            certainty: r.certainty,
+            evidence: &r.evidence,
+            accepted: self.accepted.as_deref(),
+        }
+        .serialize(s)
+    }
+}
+
+/// A capability as read back from a report (a baseline).
+#[derive(Deserialize)]
+struct CapabilityRecord {
+    actions: ActionList,
+    resource: String,
+    environment: Option<String>,
+    category: Category,
+    severity: Severity,
+    conditional: bool,
+    via: Vec<String>,
+    #[serde(default)]
+    reversible: Option<bool>,
+    #[serde(default)]
+    data: bool,
+    certainty: Certainty,
+    evidence: String,
+    #[serde(default)]
+    accepted: Option<String>,
+}
+
+impl From<CapabilityRecord> for Capability {
+    fn from(c: CapabilityRecord) -> Self {
+        Capability {
+            reach: Arc::new(Reach {
+                actions: c.actions,
+                resource: c.resource,
+                environment: c.environment,
+                category: c.category,
+                conditional: c.conditional,
+                via: c.via,
+                reversible: c.reversible,
+                data: c.data,
+                certainty: c.certainty,
+                evidence: c.evidence,
+            }),
+            severity: c.severity,
+            accepted: c.accepted,
         }
     }
 }

@@ -4,6 +4,8 @@
 
 mod table;
 
+use std::sync::Arc;
+
 use blastradius_report::{
     Assessment, Capability, Category, Certainty, CredentialReport, Finding, Provider, Reach,
     Severity, Status, WorstCase,
@@ -61,16 +63,22 @@ impl Rater {
         }
     }
 
-    pub fn rate_reach(&self, provider: Provider, mut reach: Reach) -> Capability {
+    pub fn rate_reach(&self, provider: Provider, reach: Reach) -> Capability {
+        self.rate_shared(provider, Arc::new(reach))
+    }
+
+    /// Rates an entry the provider may share with other credentials; it is
+    /// copied only when the config changes its environment.
+    pub fn rate_shared(&self, provider: Provider, mut reach: Arc<Reach>) -> Capability {
         // The config knows what the provider cannot: that `acme/sandbox-*`
         // is a sandbox, say.
         if let Some(rule) = self.environments.resources.iter().find(|r| {
             r.provider.is_none_or(|p| p == provider) && wildcard_match(&r.resource, &reach.resource)
         }) {
-            reach.environment = Some(rule.environment.clone());
+            Arc::make_mut(&mut reach).environment = Some(rule.environment.clone());
         }
         let severity = self.severity_of(reach.category, reach.data, reach.environment.as_deref());
-        Capability::rated(reach, severity)
+        Capability::shared(reach, severity)
     }
 
     pub fn rate(&self, meta: CredentialMeta, assessment: Assessment) -> CredentialReport {
@@ -78,7 +86,7 @@ impl Rater {
         let mut capabilities: Vec<Capability> = assessment
             .reach
             .into_iter()
-            .map(|r| self.rate_reach(provider, std::sync::Arc::unwrap_or_clone(r)))
+            .map(|r| self.rate_shared(provider, r))
             .collect();
         // Worst first. The sort is stable: ties keep the provider's order, which
         // knows what the scale cannot (a volume holds data, an account does not).

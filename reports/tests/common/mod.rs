@@ -3,8 +3,8 @@
 #![allow(dead_code)] // Each test crate uses its own part of this.
 
 use blastradius_report::{
-    Capability, Category, Certainty, CredentialReport, Finding, Provider, Report, Severity, Status,
-    WorstCase,
+    Capability, Category, Certainty, CredentialReport, Finding, Provider, Reach, Report, Severity,
+    Status, WorstCase,
 };
 
 pub fn cap(
@@ -15,20 +15,21 @@ pub fn cap(
     environment: Option<&str>,
     via: &[&str],
 ) -> Capability {
-    Capability {
-        actions: actions.iter().map(|a| a.to_string()).collect(),
-        resource: resource.to_string(),
-        environment: environment.map(str::to_string),
-        category,
+    Capability::rated(
+        Reach {
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            resource: resource.to_string(),
+            environment: environment.map(str::to_string),
+            category,
+            conditional: false,
+            via: via.iter().map(|v| v.to_string()).collect(),
+            reversible: None,
+            data: false,
+            certainty: Certainty::Proven,
+            evidence: "test".to_string(),
+        },
         severity,
-        conditional: false,
-        via: via.iter().map(|v| v.to_string()).collect(),
-        reversible: None,
-        data: false,
-        certainty: Certainty::Proven,
-        evidence: "test".to_string(),
-        accepted: None,
-    }
+    )
 }
 
 pub fn worst(
