@@ -4,7 +4,8 @@
 //! thread its own arena: what a phase frees there (a policy set's grants,
 //! a walk's merge tables) stays mapped around the few entries that
 //! survive, and is not reused by the next, single-threaded phase. On a
-//! 5,000-role account that was a fifth of the peak (benches/account.rs):
+//! 5,000-role account that was some 25 of 160 MiB at the peak
+//! (benches/account.rs):
 //! the binary limits the arenas, and the assessment returns free pages
 //! between its phases.
 
