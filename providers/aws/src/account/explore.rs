@@ -10,7 +10,7 @@ use blastradius_report::{Category, Certainty, Finding, Reach, Severity};
 use super::names::Names;
 use super::transitive::{OwnEntry, Transitive};
 use super::{AccountOptions, Node};
-use crate::escalation::{self, Graph};
+use crate::escalation::Graph;
 
 /// What the walks share (read-only).
 pub struct World<'a, 'n> {
@@ -107,27 +107,13 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
         }
         let first_hop = via_link == usize::MAX;
         let mut via: Option<Vec<String>> = None;
-        // The edges of `at` as `Graph::edges` gives them (specific first,
-        // then the class's without itself or a specific target), walked by
-        // index: this loop runs some 500 million times on a large account.
-        let specific: &[escalation::Edge] = &graph.specific[at];
-        let generic: &[escalation::Edge] = if class_done {
-            &[]
-        } else {
-            &graph.generic[class]
-        };
-        let mut next = 0;
-        while next < specific.len() + generic.len() {
-            let e = match specific.get(next) {
-                Some(e) => e,
-                None => &generic[next - specific.len()],
+        let edges = graph.edges_of(at, !class_done);
+        for k in 0..edges.len() {
+            let Some(e) = edges.get(k) else {
+                continue;
             };
-            next += 1;
             let to = e.target();
             if s.visited[to] == stamp {
-                continue;
-            }
-            if next > specific.len() && (to == at || specific.iter().any(|x| x.to == e.to)) {
                 continue;
             }
             s.visited[to] = stamp;

@@ -97,24 +97,48 @@ impl Graph {
     }
 
     /// The edges of principal `i`, one per target, in the order they were
-    /// found (specific first).
-    pub fn edges(&self, i: usize) -> impl Iterator<Item = &Edge> + '_ {
+    /// found: those of trusts naming it, then (with `generic`) its class's.
+    pub fn edges_of(&self, i: usize, generic: bool) -> EdgesOf<'_> {
         let specific = self.specific.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        let generic = self
-            .class
-            .get(i)
-            .and_then(|&c| self.generic.get(c))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        specific.iter().chain(
-            generic
-                .iter()
-                .filter(move |e| e.target() != i && !specific.iter().any(|s| s.to == e.to)),
-        )
+        let generic = match self.class.get(i).and_then(|&c| self.generic.get(c)) {
+            Some(g) if generic => g.as_slice(),
+            _ => &[],
+        };
+        EdgesOf {
+            at: i,
+            specific,
+            generic,
+        }
+    }
+}
+
+/// One principal's edges, read by index: a walk of a large account reads
+/// some 500 million of them.
+pub struct EdgesOf<'g> {
+    at: usize,
+    specific: &'g [Edge],
+    generic: &'g [Edge],
+}
+
+impl<'g> EdgesOf<'g> {
+    /// How many indexes there are (some may hold no edge).
+    pub fn len(&self) -> usize {
+        self.specific.len() + self.generic.len()
     }
 
-    pub fn edge_count(&self) -> usize {
-        (0..self.class.len()).map(|i| self.edges(i).count()).sum()
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Edge `k`; `None` for a class edge to the principal itself or to a
+    /// target a trust naming it already gives.
+    pub fn get(&self, k: usize) -> Option<&'g Edge> {
+        if let Some(e) = self.specific.get(k) {
+            return Some(e);
+        }
+        let e = self.generic.get(k - self.specific.len())?;
+        let shadowed = e.target() == self.at || self.specific.iter().any(|s| s.to == e.to);
+        (!shadowed).then_some(e)
     }
 }
 
