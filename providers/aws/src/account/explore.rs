@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use blastradius_report::{Category, Certainty, Finding, Reach, Severity};
 
 use super::names::Names;
-use super::transitive::{OwnEntry, Transitive};
+use super::transitive::{transits, MergeScratch, Numbering, OwnEntry, Transitive};
 use super::{AccountOptions, Node};
 use crate::escalation::Graph;
 
@@ -18,6 +18,7 @@ pub struct World<'a, 'n> {
     pub graph: &'a Graph,
     pub own: &'n [Vec<OwnEntry>],
     pub names: &'n Names,
+    pub numbering: &'n Numbering,
     pub options: &'a AccountOptions,
     pub account: &'a str,
     /// The resource id of "every resource of the account", if any.
@@ -35,6 +36,9 @@ pub struct Scratch {
     expanded: Vec<u32>,
     /// Per content id: the walk that merged it, and whether unconditionally.
     merged: Vec<(u32, bool)>,
+    /// Per policy set: the walk that showed it, and whether unconditionally.
+    shown: Vec<(u32, bool)>,
+    merge: MergeScratch,
 }
 
 impl Scratch {
@@ -44,6 +48,8 @@ impl Scratch {
             visited: vec![0; world.nodes.len()],
             expanded: vec![0; world.graph.generic.len()],
             merged: vec![(0, false); world.contents],
+            shown: vec![(0, false); world.own.len()],
+            merge: MergeScratch::new(world.numbering),
         }
     }
 }
@@ -78,7 +84,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
     let (nodes, graph, options) = (w.nodes, w.graph, w.options);
     let n = &nodes[i];
     let mut out = Explored::default();
-    let mut transitive = Transitive::new(&w.own[n.sig], w.every);
+    let mut transitive = Transitive::new(&w.own[n.sig], w.every, w.numbering, &mut s.merge);
     // Breadth first: the shortest chain to each principal is reported.
     s.stamp += 1;
     let stamp = s.stamp;
@@ -87,8 +93,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
     // principals with the same policies reach the same things, so the
     // first chain to one of them is enough (a later unconditional chain
     // still counts when the first was conditional).
-    let mut seen_sigs: crate::fasthash::FastMap<usize, bool> = Default::default();
-    seen_sigs.insert(n.sig, true);
+    s.shown[n.sig] = (stamp, true);
     // Chains as parent links; a chain is spelled out only for output.
     let mut links: Vec<(usize, &str)> = Vec::new();
     let mut queue: VecDeque<(usize, usize, bool)> = VecDeque::new();
@@ -137,9 +142,9 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             links.push((via_link, hop));
             let link = links.len() - 1;
             queue.push_back((to, link, c));
-            let new_sig = match seen_sigs.get(&target.sig) {
-                None => true,
-                Some(&shown_certain) => !shown_certain && !c,
+            let new_sig = match s.shown[target.sig] {
+                (st, shown_certain) if st == stamp => !shown_certain && !c,
+                _ => true,
             };
             // A principal that can edit its own policies is listed on
             // every first hop (becoming it is the escalation); deeper,
@@ -152,7 +157,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             let mut hops = via.clone();
             hops.push(hop.to_string());
             if new_sig {
-                seen_sigs.insert(target.sig, !c);
+                s.shown[target.sig] = (stamp, !c);
                 // The same entries merged before, unconditionally or now
                 // again under a condition, add nothing (the first chain
                 // to an action stays its chain).
@@ -167,7 +172,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
                     let chain = transitive.chains.len();
                     let mut used = false;
                     for entry in w.own[target.sig].iter().filter(|e| transits(e)) {
-                        used |= transitive.add(entry, c, chain, w.names);
+                        used |= transitive.add(entry, c, chain);
                     }
                     if used {
                         transitive.chains.push((hops.clone(), target.arn.as_str()));
@@ -267,13 +272,6 @@ fn becoming<'a>(
         ));
     }
     out
-}
-
-/// What of a principal's own reach others get by becoming it: what rates
-/// (destroy, escalate, secrets, data reads); plain writes and reads stay on
-/// its own assessment.
-pub fn transits(e: &OwnEntry) -> bool {
-    crate::reach::concrete(e.reach.category) || e.reach.data
 }
 
 /// The hops of a chain, from the audited principal on.

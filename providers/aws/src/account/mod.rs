@@ -32,10 +32,10 @@ mod explore;
 mod names;
 mod transitive;
 
-use explore::{explore, transits, Explored, Scratch, World};
+use explore::{explore, Explored, Scratch, World};
 use names::Names;
 pub use transitive::TRANSITIVE_RESOURCES;
-use transitive::{in_account, OwnEntry};
+use transitive::{in_account, transits, Numbering, OwnEntry};
 
 #[derive(Debug, Clone)]
 pub struct AccountOptions {
@@ -467,7 +467,7 @@ pub fn assess_account_with(
         |a| classifier.classify_shared(a, catalog).weight,
     );
     let mut resources: FastMap<String, u32> = FastMap::default();
-    let own: Vec<Vec<OwnEntry>> = grouped
+    let mut own: Vec<Vec<OwnEntry>> = grouped
         .into_iter()
         .map(|entries| {
             entries
@@ -476,12 +476,9 @@ pub fn assess_account_with(
                     let ids = names.ids(&r.actions);
                     r.actions = names.list(&ids);
                     let next = resources.len() as u32;
-                    OwnEntry {
-                        in_account: in_account(&r.resource, &every, &account),
-                        resource: *resources.entry(r.resource.clone()).or_insert(next),
-                        reach: Arc::new(r),
-                        ids,
-                    }
+                    let in_account = in_account(&r.resource, &every, &account);
+                    let resource = *resources.entry(r.resource.clone()).or_insert(next);
+                    OwnEntry::new(Arc::new(r), ids, resource, in_account)
                 })
                 .collect()
         })
@@ -490,6 +487,7 @@ pub fn assess_account_with(
     crate::heap::release_free_memory();
     let every_id = resources.get(&every).copied();
     drop(resources);
+    let numbering = Numbering::new(&mut own, names.len());
     // Policy sets that add the same entries to others' reach.
     let mut content_ids: FastMap<Vec<ContentItem>, u32> = FastMap::default();
     let content: Vec<u32> = own
@@ -538,6 +536,7 @@ pub fn assess_account_with(
         graph: &graph,
         own: &own,
         names: &names,
+        numbering: &numbering,
         options,
         account: &account,
         every: every_id,

@@ -51,6 +51,11 @@ impl Names {
         }
     }
 
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
     pub fn weight(&self, id: u32) -> u32 {
         self.weights.get(id as usize).copied().unwrap_or(0)
     }

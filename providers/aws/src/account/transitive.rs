@@ -9,11 +9,14 @@ use std::sync::Arc;
 use blastradius_report::{Category, Reach};
 
 use super::names::Names;
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::FastMap;
 
 /// At most this many resources per (category, data, conditional) keep an
 /// entry of their own among what is reached through other principals.
 pub const TRANSITIVE_RESOURCES: usize = 8;
+
+/// No number: an entry that never transits, or a block not allocated.
+const NONE: u32 = u32::MAX;
 
 /// One of a principal's own entries, ready to merge into another's reach.
 pub struct OwnEntry {
@@ -25,206 +28,462 @@ pub struct OwnEntry {
     /// A resource of the principal's account (a wildcard or missing account
     /// counts), but not "every resource".
     pub in_account: bool,
+    /// Account-wide numbers (`Numbering`): its (category, resource), and
+    /// its merge key and (merge key, list) pair when reached
+    /// unconditionally `[0]` and under a condition `[1]`.
+    place: u32,
+    key: [u32; 2],
+    list: [u32; 2],
 }
 
-/// One action reached through other principals: its weight, the chain
-/// it was first (so most shortly) reached by, and the entry it came from.
-struct Via<'a> {
-    weight: u32,
-    chain: usize,
-    source: &'a OwnEntry,
+impl OwnEntry {
+    pub fn new(reach: Arc<Reach>, ids: Vec<u32>, resource: u32, in_account: bool) -> Self {
+        OwnEntry {
+            reach,
+            ids,
+            resource,
+            in_account,
+            place: NONE,
+            key: [NONE; 2],
+            list: [NONE; 2],
+        }
+    }
+}
+
+/// What of a principal's own reach others get by becoming it: what rates
+/// (destroy, escalate, secrets, data reads); plain writes and reads stay on
+/// its own assessment.
+pub fn transits(e: &OwnEntry) -> bool {
+    crate::reach::concrete(e.reach.category) || e.reach.data
 }
 
 /// (category, resource id, data, conditional).
 type MergeKey = (Category, u32, bool, bool);
 
-pub struct Transitive<'a> {
+/// Account-wide numbers for what a walk marks, so that a walk marks them
+/// in arrays (stamps, bit sets over action ids) instead of hash tables:
+/// a walk merges thousands of entries, most of them seen before.
+pub struct Numbering {
+    /// Merge key by number.
+    keys: Vec<MergeKey>,
+    /// Per conditional key: the number of the same key reached
+    /// unconditionally, if some entry has it.
+    certain: Vec<u32>,
+    lists: usize,
+    places: usize,
+    /// Words of a bit set over the action ids.
+    words: usize,
+}
+
+impl Numbering {
+    /// Numbers every entry of `own`; `names`: how many action ids there are.
+    pub fn new(own: &mut [Vec<OwnEntry>], names: usize) -> Self {
+        let mut places: FastMap<(Category, u32), u32> = FastMap::default();
+        let mut keys: FastMap<MergeKey, u32> = FastMap::default();
+        let mut order: Vec<MergeKey> = Vec::new();
+        // Lists are interned (equal lists are one list): the pointer
+        // stands for the names.
+        let mut lists: FastMap<(u32, *const String), u32> = FastMap::default();
+        for e in own.iter_mut().flatten() {
+            let r = &*e.reach;
+            let next = places.len() as u32;
+            e.place = *places.entry((r.category, e.resource)).or_insert(next);
+            if !transits(e) {
+                continue;
+            }
+            for via_conditional in [false, true] {
+                let key = (
+                    r.category,
+                    e.resource,
+                    r.data,
+                    r.conditional || via_conditional,
+                );
+                let k = *keys.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    (order.len() - 1) as u32
+                });
+                let next = lists.len() as u32;
+                e.key[via_conditional as usize] = k;
+                e.list[via_conditional as usize] =
+                    *lists.entry((k, r.actions.as_ptr())).or_insert(next);
+            }
+        }
+        let certain = order
+            .iter()
+            .map(|&(c, r, d, cond)| {
+                if cond {
+                    keys.get(&(c, r, d, false)).copied().unwrap_or(NONE)
+                } else {
+                    NONE
+                }
+            })
+            .collect();
+        Numbering {
+            keys: order,
+            certain,
+            lists: lists.len(),
+            places: places.len(),
+            words: names.div_ceil(64).max(1),
+        }
+    }
+}
+
+/// Bit sets over action ids, allocated in one buffer and dropped together.
+struct Blocks {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Blocks {
+    fn alloc(&mut self) -> u32 {
+        let b = self.bits.len() / self.words;
+        self.bits.resize(self.bits.len() + self.words, 0);
+        b as u32
+    }
+
+    fn word(&self, block: u32, a: u32) -> Option<(usize, u64)> {
+        if block == NONE || a as usize >= self.words * 64 {
+            return None;
+        }
+        Some((
+            block as usize * self.words + (a as usize >> 6),
+            1u64 << (a & 63),
+        ))
+    }
+
+    fn contains(&self, block: u32, a: u32) -> bool {
+        self.word(block, a)
+            .is_some_and(|(i, m)| self.bits.get(i).is_some_and(|w| w & m != 0))
+    }
+
+    /// True when `a` was not in the set yet.
+    fn insert(&mut self, block: u32, a: u32) -> bool {
+        let Some((i, m)) = self.word(block, a) else {
+            return false;
+        };
+        let Some(w) = self.bits.get_mut(i) else {
+            return false;
+        };
+        let new = *w & m == 0;
+        *w |= m;
+        new
+    }
+}
+
+/// A walk's marks, kept per thread and reset by bumping the stamp.
+pub struct MergeScratch {
+    stamp: u32,
+    /// Per (merge key, list): the walk that merged it.
+    list_seen: Vec<u32>,
+    /// Per merge key: (walk, its number in that walk).
+    key_local: Vec<(u32, u32)>,
+    /// Per (category, resource): (walk, block of the actions held there
+    /// unconditionally, block of those held under a condition).
+    place_local: Vec<(u32, u32, u32)>,
+    /// Per key of the walk (by its number in the walk): the actions merged.
+    present: Blocks,
+    /// What the walking principal holds itself.
+    held: Blocks,
+}
+
+impl MergeScratch {
+    pub fn new(n: &Numbering) -> Self {
+        MergeScratch {
+            stamp: 0,
+            list_seen: vec![0; n.lists],
+            key_local: vec![(0, 0); n.keys.len()],
+            place_local: vec![(0, NONE, NONE); n.places],
+            present: Blocks {
+                words: n.words,
+                bits: Vec::new(),
+            },
+            held: Blocks {
+                words: n.words,
+                bits: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Actions one merged entry added to a key, in `Transitive::added`.
+struct Contribution<'a> {
+    /// The key's number in this walk.
+    key: u32,
+    /// The chain it was reached by (chains are numbered in the order
+    /// found, so breadth first: the first chain to an action is the
+    /// shortest).
+    chain: u32,
+    source: &'a OwnEntry,
+    added: std::ops::Range<u32>,
+}
+
+pub struct Transitive<'a, 's> {
+    numbering: &'a Numbering,
+    s: &'s mut MergeScratch,
+    stamp: u32,
     /// The id of "every resource of the account", if any entry has it.
     every: Option<u32>,
-    /// Actions the principal holds itself, per (category, resource):
-    /// unconditionally, and only under conditions.
-    own: FastMap<(Category, u32), FastSet<u32>>,
-    own_cond: FastMap<(Category, u32), FastSet<u32>>,
-    /// Actions held unconditionally on every resource of the account.
-    everywhere: FastMap<Category, FastSet<u32>>,
-    /// Merged entries: their keys in the order found (a key's index is
-    /// its number), and per key its actions with how each was reached.
-    keys: FastMap<MergeKey, u32>,
-    order: Vec<MergeKey>,
-    merged: Vec<Vec<(u32, Via<'a>)>>,
-    /// (key number, action) already merged: one set for all keys, rather
-    /// than a map per key.
-    present: FastSet<(u32, u32)>,
-    /// Lists already merged under a key: a list is interned, so one seen
-    /// again (another principal with the same policy) adds nothing.
-    lists_seen: FastSet<(MergeKey, *const String)>,
+    /// Per category: the block of actions held unconditionally on every
+    /// resource of the account.
+    everywhere: [u32; 5],
+    /// The walk's keys, in the order found: their account-wide numbers.
+    order: Vec<u32>,
+    contributions: Vec<Contribution<'a>>,
+    added: Vec<u32>,
+    /// Contributions grouped by key (filled by `finish`): those of key `k`
+    /// are `by_key[starts[k]..starts[k + 1]]`, in the order made.
+    by_key: Vec<u32>,
+    starts: Vec<u32>,
     /// Chains (hops, the principal at their end) in the order found.
     pub chains: Vec<(Vec<String>, &'a str)>,
 }
 
-impl<'a> Transitive<'a> {
-    /// `every`: the resource id of "every resource of the account".
-    pub fn new(own: &'a [OwnEntry], every: Option<u32>) -> Self {
-        let mut t = Transitive {
-            every,
-            own: FastMap::default(),
-            own_cond: FastMap::default(),
-            everywhere: FastMap::default(),
-            keys: FastMap::default(),
-            order: Vec::new(),
-            merged: Vec::new(),
-            present: FastSet::default(),
-            lists_seen: FastSet::default(),
-            chains: Vec::new(),
-        };
+impl<'a, 's> Transitive<'a, 's> {
+    /// `own`: the walking principal's entries; `every`: the resource id of
+    /// "every resource of the account".
+    pub fn new(
+        own: &'a [OwnEntry],
+        every: Option<u32>,
+        numbering: &'a Numbering,
+        s: &'s mut MergeScratch,
+    ) -> Self {
+        if s.stamp == u32::MAX {
+            s.list_seen.fill(0);
+            s.key_local.fill((0, 0));
+            s.place_local.fill((0, NONE, NONE));
+            s.stamp = 0;
+        }
+        s.stamp += 1;
+        let stamp = s.stamp;
+        s.present.bits.clear();
+        s.held.bits.clear();
+        let mut everywhere = [NONE; 5];
         for e in own {
             let r = &*e.reach;
-            let set = if r.conditional {
-                t.own_cond.entry((r.category, e.resource))
-            } else {
-                t.own.entry((r.category, e.resource))
+            let Some(slot) = s.place_local.get_mut(e.place as usize) else {
+                continue;
             };
-            set.or_default().extend(e.ids.iter().copied());
-            if !r.conditional && Some(e.resource) == t.every {
-                t.everywhere
-                    .entry(r.category)
-                    .or_default()
-                    .extend(e.ids.iter().copied());
+            if slot.0 != stamp {
+                *slot = (stamp, NONE, NONE);
+            }
+            let block = if r.conditional {
+                &mut slot.2
+            } else {
+                &mut slot.1
+            };
+            if *block == NONE {
+                *block = s.held.alloc();
+            }
+            let block = *block;
+            for &a in &e.ids {
+                s.held.insert(block, a);
+            }
+            if !r.conditional && Some(e.resource) == every {
+                let b = &mut everywhere[r.category as usize];
+                if *b == NONE {
+                    *b = s.held.alloc();
+                }
+                let b = *b;
+                for &a in &e.ids {
+                    s.held.insert(b, a);
+                }
             }
         }
-        t
+        Transitive {
+            numbering,
+            s,
+            stamp,
+            every,
+            everywhere,
+            order: Vec::new(),
+            contributions: Vec::new(),
+            added: Vec::new(),
+            by_key: Vec::new(),
+            starts: Vec::new(),
+            chains: Vec::new(),
+        }
     }
 
     /// Adds a target's entry reached by chain number `chain`; true when
     /// some action of it was new.
-    pub fn add(
-        &mut self,
-        e: &'a OwnEntry,
-        via_conditional: bool,
-        chain: usize,
-        names: &Names,
-    ) -> bool {
+    pub fn add(&mut self, e: &'a OwnEntry, via_conditional: bool, chain: usize) -> bool {
+        let v = via_conditional as usize;
+        let stamp = self.stamp;
+        let s = &mut *self.s;
+        // A list seen again under the same key (another principal with
+        // the same policy) adds nothing.
+        let Some(seen) = s.list_seen.get_mut(e.list[v] as usize) else {
+            return false;
+        };
+        if *seen == stamp {
+            return false;
+        }
+        *seen = stamp;
         let r = &*e.reach;
         let cond = r.conditional || via_conditional;
-        let key = (r.category, e.resource, r.data, cond);
-        if !self.lists_seen.insert((key, r.actions.as_ptr())) {
-            return false;
-        }
-        let k = (r.category, e.resource);
-        let own = self.own.get(&k);
-        let own_cond = if cond { self.own_cond.get(&k) } else { None };
+        let (own, own_cond) = match s.place_local.get(e.place as usize) {
+            Some(&(st, o, c)) if st == stamp => (o, if cond { c } else { NONE }),
+            _ => (NONE, NONE),
+        };
         let every = if e.in_account {
-            self.everywhere.get(&r.category)
+            self.everywhere[r.category as usize]
         } else {
-            None
+            NONE
         };
-        let held = |a: &u32| {
-            own.is_some_and(|s| s.contains(a))
-                || own_cond.is_some_and(|s| s.contains(a))
-                || every.is_some_and(|s| s.contains(a))
-        };
-        if e.ids.iter().all(held) {
+        let held = &s.held;
+        let held =
+            |a: u32| held.contains(own, a) || held.contains(own_cond, a) || held.contains(every, a);
+        if e.ids.iter().all(|&a| held(a)) {
             return false;
         }
-        let k = match self.keys.entry(key) {
-            std::collections::hash_map::Entry::Occupied(o) => *o.get(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                self.order.push(key);
-                self.merged.push(Vec::new());
-                *v.insert((self.order.len() - 1) as u32)
-            }
-        };
-        let mut added = false;
-        for a in e.ids.iter().copied().filter(|a| !held(a)) {
-            // Breadth first: the first chain to an action is the shortest.
-            if self.present.insert((k, a)) {
-                self.merged[k as usize].push((
-                    a,
-                    Via {
-                        weight: names.weight(a),
-                        chain,
-                        source: e,
-                    },
-                ));
-                added = true;
+        let slot = &mut s.key_local[e.key[v] as usize];
+        if slot.0 != stamp {
+            *slot = (stamp, self.order.len() as u32);
+            self.order.push(e.key[v]);
+            s.present.alloc();
+        }
+        let k = slot.1;
+        let start = self.added.len() as u32;
+        for &a in &e.ids {
+            if !held(a) && s.present.insert(k, a) {
+                self.added.push(a);
             }
         }
-        added
+        let end = self.added.len() as u32;
+        if end == start {
+            return false;
+        }
+        self.contributions.push(Contribution {
+            key: k,
+            chain: chain as u32,
+            source: e,
+            added: start..end,
+        });
+        true
+    }
+
+    /// The walk's number of an account-wide key, if the walk has it.
+    fn local(&self, key: u32) -> Option<u32> {
+        match self.s.key_local.get(key as usize) {
+            Some(&(st, k)) if st == self.stamp => Some(k),
+            _ => None,
+        }
     }
 
     /// The merged entries, headline first; an action also reached
     /// unconditionally, or on every resource of the account, is dropped
     /// from the narrower or conditional entries.
-    pub fn finish(self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
-        let mut everywhere = self.everywhere.clone();
-        for (k, m) in self.order.iter().zip(&self.merged) {
-            let (category, resource, _, cond) = *k;
+    pub fn finish(mut self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
+        // What is held on every resource, with what was merged there
+        // unconditionally.
+        for k in 0..self.order.len() {
+            let (category, resource, _, cond) = self.numbering.keys[self.order[k] as usize];
             if !cond && Some(resource) == self.every {
-                everywhere
-                    .entry(category)
-                    .or_default()
-                    .extend(m.iter().map(|(a, _)| *a));
+                let b = &mut self.everywhere[category as usize];
+                if *b == NONE {
+                    *b = self.s.held.alloc();
+                }
+                let b = *b;
+                // Both sets live in their own buffers: copy the words.
+                let n = self.s.present.words;
+                let from = &self.s.present.bits[k * n..(k + 1) * n];
+                for (t, f) in self.s.held.bits[b as usize * n..(b as usize + 1) * n]
+                    .iter_mut()
+                    .zip(from)
+                {
+                    *t |= *f;
+                }
             }
         }
+        // Each key's contributions, in the order they were made.
+        let mut starts = vec![0u32; self.order.len() + 1];
+        for c in &self.contributions {
+            starts[c.key as usize + 1] += 1;
+        }
+        for k in 0..self.order.len() {
+            starts[k + 1] += starts[k];
+        }
+        let mut by_key = vec![0u32; self.contributions.len()];
+        let mut fill = starts.clone();
+        for (i, c) in self.contributions.iter().enumerate() {
+            by_key[fill[c.key as usize] as usize] = i as u32;
+            fill[c.key as usize] += 1;
+        }
+        self.starts = starts;
+        self.by_key = by_key;
         let mut built: Vec<Built> = Vec::new();
-        for (k, m) in self.order.iter().zip(&self.merged) {
-            let (category, resource, data, cond) = *k;
+        for k in 0..self.order.len() {
+            let members = self.members(k as u32);
+            let Some(&first) = members.first() else {
+                continue;
+            };
+            let (category, _, data, cond) = self.numbering.keys[self.order[k] as usize];
             let certain = if cond {
-                self.keys.get(&(category, resource, data, false)).copied()
+                self.local(self.numbering.certain[self.order[k] as usize])
+                    .unwrap_or(NONE)
             } else {
-                None
+                NONE
             };
-            let Some((_, first)) = m.first() else {
-                continue;
-            };
-            let every = if first.source.in_account {
-                everywhere.get(&category)
+            let every = if self.contributions[first as usize].source.in_account {
+                self.everywhere[category as usize]
             } else {
-                None
+                NONE
             };
-            let ids: Vec<(u32, &Via)> = m
-                .iter()
-                .filter(|(a, _)| {
-                    !certain.is_some_and(|c| self.present.contains(&(c, *a)))
-                        && !every.is_some_and(|e| e.contains(a))
-                })
-                .map(|(a, v)| (*a, v))
-                .collect();
-            // The headline: the most harmful action, then the first name
-            // (ids follow name order).
-            let Some(&(_, head)) = ids
-                .iter()
-                .min_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)))
-            else {
-                continue;
-            };
-            if self.chains.get(head.chain).is_none() {
-                continue;
-            }
-            let reversible = if category == Category::Destroy {
-                // Irreversible if any principal reached can also destroy
-                // the backups; unknown if any is unknown.
-                let mut rev = Some(true);
-                for (_, v) in &ids {
-                    match v.source.reach.reversible {
-                        Some(false) => {
-                            rev = Some(false);
-                            break;
-                        }
-                        None => rev = None,
-                        Some(true) => {}
+            let mut head: Option<(u32, u32, u32)> = None;
+            let (mut count, mut holders) = (0, 0);
+            let mut reversible = (category == Category::Destroy).then_some(true);
+            let mut last_chain = None;
+            for &c in members {
+                let contribution = &self.contributions[c as usize];
+                let mut any = false;
+                for a in self.survivors(certain, every, contribution) {
+                    any = true;
+                    count += 1;
+                    // The headline: the most harmful action, then the
+                    // first name (ids follow name order).
+                    let w = names.weight(a);
+                    if head.is_none_or(|(hw, ha, _)| w > hw || (w == hw && a < ha)) {
+                        head = Some((w, a, c));
                     }
                 }
-                rev
-            } else {
-                None
+                if !any {
+                    continue;
+                }
+                if last_chain != Some(contribution.chain) {
+                    holders += 1;
+                    last_chain = Some(contribution.chain);
+                }
+                // Irreversible if any principal reached can also destroy
+                // the backups; unknown if any is unknown.
+                if category == Category::Destroy {
+                    match contribution.source.reach.reversible {
+                        Some(false) => reversible = Some(false),
+                        None if reversible != Some(false) => reversible = None,
+                        _ => {}
+                    }
+                }
+            }
+            let Some((weight, _, head)) = head else {
+                continue;
             };
+            if self
+                .chains
+                .get(self.contributions[head as usize].chain as usize)
+                .is_none()
+            {
+                continue;
+            }
             built.push(Built {
+                key: k as u32,
                 category,
                 data,
                 cond,
+                certain,
+                every,
+                weight,
                 head,
-                ids,
+                count,
+                holders,
                 reversible,
             });
         }
@@ -237,8 +496,8 @@ impl<'a> Transitive<'a> {
         built.sort_by(|a, b| {
             (a.category, a.data, a.cond)
                 .cmp(&(b.category, b.data, b.cond))
-                .then_with(|| b.head.weight.cmp(&a.head.weight))
-                .then_with(|| a.resource().cmp(b.resource()))
+                .then_with(|| b.weight.cmp(&a.weight))
+                .then_with(|| self.resource(a).cmp(self.resource(b)))
         });
         let mut out = Vec::new();
         let mut start = 0;
@@ -250,33 +509,34 @@ impl<'a> Transitive<'a> {
                 .position(|x| group(x) != g)
                 .map_or(built.len(), |p| start + p);
             let keep = (end - start).min(TRANSITIVE_RESOURCES);
-            for b in &mut built[start..start + keep] {
-                let (reach, ids) = self.spell(b);
-                out.push((reach, ids));
+            for b in &built[start..start + keep] {
+                out.push(self.spell(b, names));
             }
             if end - start > keep {
-                let rest = &mut built[start + keep..end];
-                let mut union: FastSet<u32> = FastSet::default();
+                let rest = &built[start + keep..end];
+                let mut union = vec![0u64; self.s.present.words];
                 let mut reversible = Some(true);
-                for b in rest.iter() {
-                    union.extend(b.ids.iter().map(|(a, _)| *a));
+                for b in rest {
+                    for a in self.ids_of(b) {
+                        union[a as usize >> 6] |= 1u64 << (a & 63);
+                    }
                     match b.reversible {
                         Some(false) => reversible = Some(false),
                         None if reversible != Some(false) => reversible = None,
                         _ => {}
                     }
                 }
-                let mut actions: Vec<u32> = union.into_iter().collect();
+                let mut actions: Vec<u32> = set_bits(&union).collect();
                 actions.sort_unstable_by(|&a, &b| {
                     names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b))
                 });
                 let listed: String = rest
                     .iter()
                     .take(3)
-                    .map(|b| b.resource())
+                    .map(|b| self.resource(b))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let (first, _) = self.spell(&mut rest[0]);
+                let (first, _) = self.spell(&rest[0], names);
                 out.push((
                     Reach {
                         actions: Default::default(),
@@ -301,23 +561,57 @@ impl<'a> Transitive<'a> {
         out
     }
 
+    /// The contributions of the walk's key `k`, in the order made.
+    fn members(&self, k: u32) -> &[u32] {
+        let k = k as usize;
+        &self.by_key[self.starts[k] as usize..self.starts[k + 1] as usize]
+    }
+
+    /// The actions a contribution added that its key keeps: not also
+    /// reached unconditionally (`certain`, for a conditional key), nor
+    /// held on every resource of the account (`every`).
+    fn survivors<'t>(
+        &'t self,
+        certain: u32,
+        every: u32,
+        c: &'t Contribution,
+    ) -> impl Iterator<Item = u32> + 't {
+        let present = &self.s.present;
+        let held = &self.s.held;
+        self.added[c.added.start as usize..c.added.end as usize]
+            .iter()
+            .copied()
+            .filter(move |&a| !present.contains(certain, a) && !held.contains(every, a))
+    }
+
+    /// A built entry's actions, in the order they were merged.
+    fn ids_of<'t>(&'t self, b: &'t Built) -> impl Iterator<Item = u32> + 't {
+        self.members(b.key)
+            .iter()
+            .flat_map(move |&c| self.survivors(b.certain, b.every, &self.contributions[c as usize]))
+    }
+
+    fn head(&self, b: &Built) -> &Contribution<'a> {
+        &self.contributions[b.head as usize]
+    }
+
+    fn resource(&self, b: &Built) -> &str {
+        &self.head(b).source.reach.resource
+    }
+
     /// A chosen merged entry, spelled out: its actions headline first.
-    fn spell(&self, b: &mut Built) -> (Reach, Vec<u32>) {
+    fn spell(&self, b: &Built, names: &Names) -> (Reach, Vec<u32>) {
+        let mut ids: Vec<u32> = self.ids_of(b).collect();
         // Ids follow name order: weight, then name, on integers.
-        b.ids
-            .sort_unstable_by(|a, b| b.1.weight.cmp(&a.1.weight).then(a.0.cmp(&b.0)));
-        let head = b.head;
-        let (hops, holder) = &self.chains[head.chain];
-        let mut holders: Vec<usize> = b.ids.iter().map(|(_, v)| v.chain).collect();
-        holders.sort_unstable();
-        holders.dedup();
+        ids.sort_unstable_by(|&a, &b| names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b)));
+        let head = self.head(b);
+        let (hops, holder) = &self.chains[head.chain as usize];
         let source = &*head.source.reach;
         let mut evidence = format!("as {holder}: {}", source.evidence);
-        if holders.len() > 1 {
+        if b.holders > 1 {
             evidence.push_str(&format!(
                 " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
-                b.ids.len(),
-                holders.len()
+                b.count, b.holders
             ));
         }
         let reach = Reach {
@@ -332,8 +626,23 @@ impl<'a> Transitive<'a> {
             certainty: source.certainty,
             evidence,
         };
-        (reach, b.ids.iter().map(|(a, _)| *a).collect())
+        (reach, ids)
     }
+}
+
+/// The members of a bit set, in increasing order.
+fn set_bits(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    bits.iter().enumerate().flat_map(|(i, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let t = w.trailing_zeros();
+            w &= w - 1;
+            Some(i as u32 * 64 + t)
+        })
+    })
 }
 
 /// A resource of `account` (a wildcard or missing account counts), but not
@@ -346,17 +655,21 @@ pub fn in_account(resource: &str, every: &str, account: &str) -> bool {
 
 /// A merged entry before it is spelled out (most never are: they end in
 /// a summary).
-struct Built<'v, 'a> {
+struct Built {
+    /// The key's number in the walk.
+    key: u32,
     category: Category,
     data: bool,
     cond: bool,
-    head: &'v Via<'a>,
-    ids: Vec<(u32, &'v Via<'a>)>,
+    /// Blocks whose actions the entry leaves out: those of the same key
+    /// reached unconditionally, those held on every resource.
+    certain: u32,
+    every: u32,
+    /// The headline action's weight, and the contribution it came by.
+    weight: u32,
+    head: u32,
+    /// Actions kept, and distinct chains they came by.
+    count: usize,
+    holders: usize,
     reversible: Option<bool>,
-}
-
-impl Built<'_, '_> {
-    fn resource(&self) -> &str {
-        &self.head.source.reach.resource
-    }
 }
