@@ -8,13 +8,16 @@ use std::collections::VecDeque;
 use blastradius_report::{Category, Certainty, Finding, Reach, Severity};
 
 use super::names::Names;
-use super::transitive::{transits, MergeScratch, Numbering, OwnEntry, Transitive};
+use super::transitive::{MergeScratch, Numbering, OwnEntry, Transitive};
 use super::{AccountOptions, Node};
 use crate::escalation::Graph;
 
 /// What the walks share (read-only).
 pub struct World<'a, 'n> {
     pub nodes: &'a [Node],
+    /// Per node, its policy set (`nodes[i].sig`, kept dense: the walks
+    /// read it for every principal they reach).
+    pub sig_of: &'a [u32],
     pub graph: &'a Graph,
     pub own: &'n [Vec<OwnEntry>],
     pub names: &'n Names,
@@ -142,7 +145,8 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             links.push((via_link, hop));
             let link = links.len() - 1;
             queue.push_back((to, link, c));
-            let new_sig = match s.shown[target.sig] {
+            let sig = w.sig_of[to] as usize;
+            let new_sig = match s.shown[sig] {
                 (st, shown_certain) if st == stamp => !shown_certain && !c,
                 _ => true,
             };
@@ -157,11 +161,11 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             let mut hops = via.clone();
             hops.push(hop.to_string());
             if new_sig {
-                s.shown[target.sig] = (stamp, !c);
+                s.shown[sig] = (stamp, !c);
                 // The same entries merged before, unconditionally or now
                 // again under a condition, add nothing (the first chain
                 // to an action stays its chain).
-                let content = &mut s.merged[w.content[target.sig] as usize];
+                let content = &mut s.merged[w.content[sig] as usize];
                 let known = content.0 == stamp && (content.1 || c);
                 if !known {
                     content.1 = (content.0 == stamp && content.1) || !c;
@@ -171,7 +175,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
                     // reads are on the target's own assessment).
                     let chain = transitive.chains.len();
                     let mut used = false;
-                    for entry in w.own[target.sig].iter().filter(|e| transits(e)) {
+                    for entry in w.own[sig].iter().filter(|e| e.transits()) {
                         used |= transitive.add(entry, c, chain);
                     }
                     if used {

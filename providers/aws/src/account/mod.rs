@@ -486,8 +486,14 @@ pub fn assess_account_with(
 
     crate::heap::release_free_memory();
     let every_id = resources.get(&every).copied();
+    let numbering = {
+        let mut by_id: Vec<&str> = vec![""; resources.len()];
+        for (r, &id) in &resources {
+            by_id[id as usize] = r;
+        }
+        Numbering::new(&mut own, names.len(), &by_id)
+    };
     drop(resources);
-    let numbering = Numbering::new(&mut own, names.len());
     // Policy sets that add the same entries to others' reach.
     let mut content_ids: FastMap<Vec<ContentItem>, u32> = FastMap::default();
     let content: Vec<u32> = own
@@ -531,8 +537,10 @@ pub fn assess_account_with(
             }
         })
         .collect();
+    let sig_of: Vec<u32> = nodes.iter().map(|n| n.sig as u32).collect();
     let world = World {
         nodes: &nodes,
+        sig_of: &sig_of,
         graph: &graph,
         own: &own,
         names: &names,

@@ -34,11 +34,17 @@ pub struct OwnEntry {
     place: u32,
     key: [u32; 2],
     list: [u32; 2],
+    /// Copied from `reach`: the walks read them for every entry they
+    /// merge, and an entry's `Reach` is elsewhere in memory.
+    category: Category,
+    conditional: bool,
 }
 
 impl OwnEntry {
     pub fn new(reach: Arc<Reach>, ids: Vec<u32>, resource: u32, in_account: bool) -> Self {
         OwnEntry {
+            category: reach.category,
+            conditional: reach.conditional,
             reach,
             ids,
             resource,
@@ -47,6 +53,12 @@ impl OwnEntry {
             key: [NONE; 2],
             list: [NONE; 2],
         }
+    }
+
+    /// Whether others get it by becoming its principal (numbered only
+    /// then).
+    pub fn transits(&self) -> bool {
+        self.key[0] != NONE
     }
 }
 
@@ -73,11 +85,21 @@ pub struct Numbering {
     places: usize,
     /// Words of a bit set over the action ids.
     words: usize,
+    /// Per resource id: its place in the byte order of the resources, so
+    /// that walks sort entries by resource on integers.
+    rank: Vec<u32>,
 }
 
 impl Numbering {
-    /// Numbers every entry of `own`; `names`: how many action ids there are.
-    pub fn new(own: &mut [Vec<OwnEntry>], names: usize) -> Self {
+    /// Numbers every entry of `own`; `names`: how many action ids there
+    /// are; `resources`: every resource by id.
+    pub fn new(own: &mut [Vec<OwnEntry>], names: usize, resources: &[&str]) -> Self {
+        let mut by_name: Vec<u32> = (0..resources.len() as u32).collect();
+        by_name.sort_unstable_by_key(|&r| resources[r as usize]);
+        let mut rank = vec![0u32; resources.len()];
+        for (place, r) in by_name.into_iter().enumerate() {
+            rank[r as usize] = place as u32;
+        }
         let mut places: FastMap<(Category, u32), u32> = FastMap::default();
         let mut keys: FastMap<MergeKey, u32> = FastMap::default();
         let mut order: Vec<MergeKey> = Vec::new();
@@ -124,6 +146,7 @@ impl Numbering {
             lists: lists.len(),
             places: places.len(),
             words: names.div_ceil(64).max(1),
+            rank,
         }
     }
 }
@@ -259,14 +282,13 @@ impl<'a, 's> Transitive<'a, 's> {
         s.held.bits.clear();
         let mut everywhere = [NONE; 5];
         for e in own {
-            let r = &*e.reach;
             let Some(slot) = s.place_local.get_mut(e.place as usize) else {
                 continue;
             };
             if slot.0 != stamp {
                 *slot = (stamp, NONE, NONE);
             }
-            let block = if r.conditional {
+            let block = if e.conditional {
                 &mut slot.2
             } else {
                 &mut slot.1
@@ -278,8 +300,8 @@ impl<'a, 's> Transitive<'a, 's> {
             for &a in &e.ids {
                 s.held.insert(block, a);
             }
-            if !r.conditional && Some(e.resource) == every {
-                let b = &mut everywhere[r.category as usize];
+            if !e.conditional && Some(e.resource) == every {
+                let b = &mut everywhere[e.category as usize];
                 if *b == NONE {
                     *b = s.held.alloc();
                 }
@@ -319,14 +341,13 @@ impl<'a, 's> Transitive<'a, 's> {
             return false;
         }
         *seen = stamp;
-        let r = &*e.reach;
-        let cond = r.conditional || via_conditional;
+        let cond = e.conditional || via_conditional;
         let (own, own_cond) = match s.place_local.get(e.place as usize) {
             Some(&(st, o, c)) if st == stamp => (o, if cond { c } else { NONE }),
             _ => (NONE, NONE),
         };
         let every = if e.in_account {
-            self.everywhere[r.category as usize]
+            self.everywhere[e.category as usize]
         } else {
             NONE
         };
@@ -497,7 +518,7 @@ impl<'a, 's> Transitive<'a, 's> {
             (a.category, a.data, a.cond)
                 .cmp(&(b.category, b.data, b.cond))
                 .then_with(|| b.weight.cmp(&a.weight))
-                .then_with(|| self.resource(a).cmp(self.resource(b)))
+                .then_with(|| self.rank(a).cmp(&self.rank(b)))
         });
         let mut out = Vec::new();
         let mut start = 0;
@@ -593,6 +614,13 @@ impl<'a, 's> Transitive<'a, 's> {
 
     fn head(&self, b: &Built) -> &Contribution<'a> {
         &self.contributions[b.head as usize]
+    }
+
+    /// Where the entry's resource comes in the byte order of resources
+    /// (equal resources have equal ids).
+    fn rank(&self, b: &Built) -> u32 {
+        let r = self.head(b).source.resource as usize;
+        self.numbering.rank.get(r).copied().unwrap_or(u32::MAX)
     }
 
     fn resource(&self, b: &Built) -> &str {
