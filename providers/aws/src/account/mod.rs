@@ -15,23 +15,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use blastradius_report::{
-    Assessment, Category, Certainty, Finding, Provider, Reach, Severity, Status,
-};
+use blastradius_report::{Assessment, Category, Finding, Reach, Severity};
 
 use crate::classify::{default_catalog, ActionCatalog, Classifier};
 use crate::context::Context;
-use crate::escalation::{self, AdminPath, NodeView};
+use crate::escalation::{self, NodeView};
 use crate::eval::{PolicySet, Principal};
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::FastMap;
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
 
+mod assemble;
 mod explore;
 mod names;
 mod transitive;
 
+use assemble::assemble;
 use explore::{explore, Explored, Scratch, World};
 use names::Names;
 pub use transitive::TRANSITIVE_RESOURCES;
@@ -99,35 +99,6 @@ type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
 /// One entry another principal gets by becoming this one: (category,
 /// resource id, data, conditional, the interned action list).
 type ContentItem = (Category, u32, bool, bool, *const String);
-
-/// One principal's result. Listed in the account data, the principal exists:
-/// its status is valid.
-fn principal_assessment(
-    n: &Node,
-    reach: Vec<Arc<Reach>>,
-    findings: Vec<Finding>,
-    partial: bool,
-) -> PrincipalAssessment {
-    let kind = if n.is_user {
-        "aws-iam-user"
-    } else {
-        "aws-iam-role"
-    };
-    PrincipalAssessment {
-        arn: n.arn.clone(),
-        kind: kind.to_string(),
-        assessment: Assessment {
-            provider: Provider::Aws,
-            kind: kind.to_string(),
-            identity: n.arn.clone(),
-            status: Status::Valid,
-            expires_at: None,
-            reach,
-            findings,
-            partial,
-        },
-    }
-}
 
 pub fn assess_account(gaad: &Gaad, options: &AccountOptions) -> AccountAssessment {
     assess_account_with(gaad, options, default_catalog())
@@ -564,157 +535,9 @@ pub fn assess_account_with(
         walks[*i] = Some(w);
     }
 
-    let mut principals = Vec::with_capacity(nodes.len());
-    // What the first of a policy set reaches through others, shared.
-    let mut sig_cache: FastMap<usize, (Vec<Arc<Reach>>, Vec<Finding>)> = FastMap::default();
-    for (i, n) in nodes.iter().enumerate() {
-        let mut reach: Vec<Arc<Reach>> = own[n.sig].iter().map(|e| e.reach.clone()).collect();
-        Admin {
-            account: &n.account,
-            options,
-            via: &[],
-            via_conditional: false,
-        }
-        .apply(&mut reach, &graph.admin[i], &mut names);
-        let mut node_findings = n.findings.clone();
-        let mut partial = n.partial;
-        let base = reach.len();
-        match walks[i].take() {
-            Some(walk) => {
-                for (to, hops, c) in &walk.admins {
-                    Admin {
-                        account: &nodes[*to].account,
-                        options,
-                        via: hops,
-                        via_conditional: *c,
-                    }
-                    .apply(&mut reach, &graph.admin[*to], &mut names);
-                }
-                for (mut r, ids) in walk.transitive {
-                    r.actions = names.list(&ids);
-                    reach.push(Arc::new(r));
-                }
-                for (action, mut r) in walk.becoming {
-                    let id = names.id(action);
-                    r.actions = names.list(&[id]);
-                    reach.push(Arc::new(r));
-                }
-                partial |= walk.partial;
-                if !graph.named[i] {
-                    sig_cache.insert(n.sig, (reach[base..].to_vec(), walk.findings.clone()));
-                }
-                node_findings.extend(walk.findings);
-            }
-            None => {
-                // Not named, and not the first of its policy set.
-                let (extra, extra_findings) = &sig_cache[&n.sig];
-                let me = n.arn.as_str();
-                reach.extend(
-                    extra
-                        .iter()
-                        .filter(|r| {
-                            let becomes_me = r.via.is_empty() && r.resource == me;
-                            let through_me = r.via.first().is_some_and(|v| v.ends_with(me));
-                            !(becomes_me || through_me)
-                        })
-                        .cloned(),
-                );
-                partial |= !extra_findings.is_empty();
-                node_findings.extend(extra_findings.iter().cloned());
-            }
-        }
-        principals.push(principal_assessment(
-            n,
-            dedup_reach(reach),
-            node_findings,
-            partial,
-        ));
-    }
+    let principals = assemble(&nodes, &own, &graph, walks, &mut names, options);
     AccountAssessment {
         principals,
         findings,
     }
-}
-
-/// Where self-edit paths are found: the principal holding them, and how
-/// the audited principal gets to it.
-struct Admin<'a> {
-    account: &'a str,
-    options: &'a AccountOptions,
-    via: &'a [String],
-    via_conditional: bool,
-}
-
-impl Admin<'_> {
-    /// Self-edit paths become escalate entries: the matching entry (same
-    /// resource, holding the action) gets the action first and the
-    /// admin-equivalent evidence; otherwise a new entry is added.
-    fn apply(&self, reach: &mut Vec<Arc<Reach>>, admin: &[AdminPath], names: &mut Names) {
-        for a in admin {
-            let conditional = a.conditional || self.via_conditional;
-            let hit = reach.iter_mut().find(|r| {
-                r.category == Category::Escalate
-                    && r.resource == a.resource
-                    && r.via == self.via
-                    && r.conditional == conditional
-                    && r.actions.iter().any(|x| x.eq_ignore_ascii_case(&a.action))
-            });
-            match hit {
-                Some(r) => {
-                    let r = Arc::make_mut(r);
-                    if let Some(pos) = r
-                        .actions
-                        .iter()
-                        .position(|x| x.eq_ignore_ascii_case(&a.action))
-                    {
-                        let mut ids = names.ids(&r.actions);
-                        let head = ids.remove(pos);
-                        ids.insert(0, head);
-                        r.actions = names.list(&ids);
-                    }
-                    r.evidence = format!("{} ({})", a.evidence, r.evidence);
-                }
-                None => {
-                    let id = names.id(&a.action);
-                    reach.push(Arc::new(Reach {
-                        actions: names.list(&[id]),
-                        resource: display_resource(&a.resource, self.account),
-                        environment: self.options.environments.get(self.account).cloned(),
-                        category: Category::Escalate,
-                        conditional,
-                        via: self.via.to_vec(),
-                        reversible: None,
-                        data: false,
-                        certainty: Certainty::Inferred,
-                        evidence: a.evidence.clone(),
-                    }))
-                }
-            }
-        }
-    }
-}
-
-fn dedup_reach(reach: Vec<Arc<Reach>>) -> Vec<Arc<Reach>> {
-    let keep: Vec<bool> = {
-        // Lists are interned (equal lists are one list): the pointer
-        // stands for the names.
-        let mut seen: FastSet<_> = FastSet::default();
-        reach
-            .iter()
-            .map(|r| {
-                seen.insert((
-                    r.actions.as_ptr(),
-                    r.resource.as_str(),
-                    r.category,
-                    r.conditional,
-                    r.via.as_slice(),
-                ))
-            })
-            .collect()
-    };
-    reach
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(r, k)| k.then_some(r))
-        .collect()
 }
