@@ -174,11 +174,7 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
                     // escalate, secrets and data reads (plain writes and
                     // reads are on the target's own assessment).
                     let chain = transitive.chains.len();
-                    let mut used = false;
-                    for entry in w.own[sig].iter().filter(|e| e.transits()) {
-                        used |= transitive.add(entry, c, chain);
-                    }
-                    if used {
+                    if transitive.add_set(sig, &w.own[sig], c, chain) {
                         transitive.chains.push((hops.clone(), target.arn.as_str()));
                     }
                 }

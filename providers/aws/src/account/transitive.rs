@@ -54,12 +54,6 @@ impl OwnEntry {
             list: [NONE; 2],
         }
     }
-
-    /// Whether others get it by becoming its principal (numbered only
-    /// then).
-    pub fn transits(&self) -> bool {
-        self.key[0] != NONE
-    }
 }
 
 /// What of a principal's own reach others get by becoming it: what rates
@@ -88,6 +82,11 @@ pub struct Numbering {
     /// Per resource id: its place in the byte order of the resources, so
     /// that walks sort entries by resource on integers.
     rank: Vec<u32>,
+    /// Per policy set: its entries others get by becoming one of its
+    /// principals, as (list reached unconditionally, list reached under a
+    /// condition, entry index): a walk merges thousands of them and skips
+    /// most by the list alone.
+    pub transit: Vec<Vec<(u32, u32, u32)>>,
 }
 
 impl Numbering {
@@ -106,29 +105,35 @@ impl Numbering {
         // Lists are interned (equal lists are one list): the pointer
         // stands for the names.
         let mut lists: FastMap<(u32, *const String), u32> = FastMap::default();
-        for e in own.iter_mut().flatten() {
-            let r = &*e.reach;
-            let next = places.len() as u32;
-            e.place = *places.entry((r.category, e.resource)).or_insert(next);
-            if !transits(e) {
-                continue;
+        let mut transit: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(own.len());
+        for entries in own.iter_mut() {
+            let mut passing = Vec::new();
+            for (index, e) in entries.iter_mut().enumerate() {
+                let r = &*e.reach;
+                let next = places.len() as u32;
+                e.place = *places.entry((r.category, e.resource)).or_insert(next);
+                if !transits(e) {
+                    continue;
+                }
+                for via_conditional in [false, true] {
+                    let key = (
+                        r.category,
+                        e.resource,
+                        r.data,
+                        r.conditional || via_conditional,
+                    );
+                    let k = *keys.entry(key).or_insert_with(|| {
+                        order.push(key);
+                        (order.len() - 1) as u32
+                    });
+                    let next = lists.len() as u32;
+                    e.key[via_conditional as usize] = k;
+                    e.list[via_conditional as usize] =
+                        *lists.entry((k, r.actions.as_ptr())).or_insert(next);
+                }
+                passing.push((e.list[0], e.list[1], index as u32));
             }
-            for via_conditional in [false, true] {
-                let key = (
-                    r.category,
-                    e.resource,
-                    r.data,
-                    r.conditional || via_conditional,
-                );
-                let k = *keys.entry(key).or_insert_with(|| {
-                    order.push(key);
-                    (order.len() - 1) as u32
-                });
-                let next = lists.len() as u32;
-                e.key[via_conditional as usize] = k;
-                e.list[via_conditional as usize] =
-                    *lists.entry((k, r.actions.as_ptr())).or_insert(next);
-            }
+            transit.push(passing);
         }
         let certain = order
             .iter()
@@ -147,6 +152,7 @@ impl Numbering {
             places: places.len(),
             words: names.div_ceil(64).max(1),
             rank,
+            transit,
         }
     }
 }
@@ -326,21 +332,40 @@ impl<'a, 's> Transitive<'a, 's> {
         }
     }
 
-    /// Adds a target's entry reached by chain number `chain`; true when
-    /// some action of it was new.
-    pub fn add(&mut self, e: &'a OwnEntry, via_conditional: bool, chain: usize) -> bool {
+    /// Adds what a target's policy set gives others (`own`: its entries),
+    /// reached by chain number `chain`; true when some action was new.
+    pub fn add_set(
+        &mut self,
+        set: usize,
+        own: &'a [OwnEntry],
+        via_conditional: bool,
+        chain: usize,
+    ) -> bool {
+        let numbering = self.numbering;
+        let mut used = false;
+        for &(plain, conditional, index) in &numbering.transit[set] {
+            // A list seen again under the same key (another principal
+            // with the same policy) adds nothing.
+            let list = if via_conditional { conditional } else { plain };
+            let Some(seen) = self.s.list_seen.get_mut(list as usize) else {
+                continue;
+            };
+            if *seen == self.stamp {
+                continue;
+            }
+            *seen = self.stamp;
+            if let Some(e) = own.get(index as usize) {
+                used |= self.add(e, via_conditional, chain);
+            }
+        }
+        used
+    }
+
+    /// Adds one entry whose list is new under its key.
+    fn add(&mut self, e: &'a OwnEntry, via_conditional: bool, chain: usize) -> bool {
         let v = via_conditional as usize;
         let stamp = self.stamp;
         let s = &mut *self.s;
-        // A list seen again under the same key (another principal with
-        // the same policy) adds nothing.
-        let Some(seen) = s.list_seen.get_mut(e.list[v] as usize) else {
-            return false;
-        };
-        if *seen == stamp {
-            return false;
-        }
-        *seen = stamp;
         let cond = e.conditional || via_conditional;
         let (own, own_cond) = match s.place_local.get(e.place as usize) {
             Some(&(st, o, c)) if st == stamp => (o, if cond { c } else { NONE }),
