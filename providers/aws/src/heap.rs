@@ -6,7 +6,8 @@
 //! survive, and is not reused by the next, single-threaded phase. On a
 //! 5,000-role account that was some 25 of 160 MiB at the peak
 //! (benches/account.rs): the binary limits the arenas, and the assessment
-//! returns free pages between its phases.
+//! returns free pages once its walks are done (earlier as well cost more
+//! time than it saved memory).
 
 /// Caps glibc at `n` malloc arenas (`mallopt(M_ARENA_MAX)`); elsewhere a
 /// no-op. For a process's start, before threads are made: the binary

@@ -21,7 +21,7 @@ use crate::classify::{default_catalog, ActionCatalog, Classifier};
 use crate::context::Context;
 use crate::escalation::{self, NodeView};
 use crate::eval::{PolicySet, Principal};
-use crate::fasthash::FastMap;
+use crate::fasthash::{FastMap, FastSet};
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
@@ -426,25 +426,39 @@ pub fn assess_account_with(
 
     // ------------------------------------------------------------ reach
     // Action names interned once; ids in name order, so that the merge
-    // can sort on integers (weight, then name).
+    // can sort on integers (weight, then name). Every name is known up
+    // front, so each entry's ids are looked up in parallel.
     let every = display_resource("*", &account);
-    let mut names = Names::new(
-        grouped
-            .iter()
-            .flatten()
-            .filter(|r| crate::reach::concrete(r.category) || r.data)
-            .flat_map(|r| r.actions.iter())
-            .map(String::as_str),
-        |a| classifier.classify_shared(a, catalog).weight,
-    );
+    let distinct: FastSet<&str> = grouped
+        .par_iter()
+        .fold(FastSet::default, |mut set, entries| {
+            set.extend(
+                entries
+                    .iter()
+                    .flat_map(|r| r.actions.iter().map(String::as_str)),
+            );
+            set
+        })
+        .reduce(FastSet::default, |a, b| {
+            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            big.extend(small);
+            big
+        });
+    let mut names = Names::new(distinct, |a| classifier.classify_shared(a, catalog).weight);
+    let known: Vec<Vec<Option<Vec<u32>>>> = grouped
+        .par_iter()
+        .map(|entries| entries.iter().map(|r| names.known(&r.actions)).collect())
+        .collect();
     let mut resources: FastMap<String, u32> = FastMap::default();
     let mut own: Vec<Vec<OwnEntry>> = grouped
         .into_iter()
-        .map(|entries| {
+        .zip(known)
+        .map(|(entries, known)| {
             entries
                 .into_iter()
-                .map(|mut r| {
-                    let ids = names.ids(&r.actions);
+                .zip(known)
+                .map(|(mut r, ids)| {
+                    let ids = ids.unwrap_or_else(|| names.ids(&r.actions));
                     r.actions = names.list(&ids);
                     let next = resources.len() as u32;
                     let in_account = in_account(&r.resource, &every, &account);
@@ -455,7 +469,6 @@ pub fn assess_account_with(
         })
         .collect();
 
-    crate::heap::release_free_memory();
     let every_id = resources.get(&every).copied();
     let numbering = {
         let mut by_id: Vec<&str> = vec![""; resources.len()];
