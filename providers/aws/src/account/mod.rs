@@ -475,7 +475,7 @@ pub fn assess_account_with(
         for (r, &id) in &resources {
             by_id[id as usize] = r;
         }
-        Numbering::new(&mut own, names.len(), &by_id)
+        Numbering::new(&mut own, &names, &by_id)
     };
     drop(resources);
     // Policy sets that add the same entries to others' reach.

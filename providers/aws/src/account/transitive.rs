@@ -87,12 +87,22 @@ pub struct Numbering {
     /// condition, entry index): a walk merges thousands of them and skips
     /// most by the list alone.
     pub transit: Vec<Vec<(u32, u32, u32)>>,
+    /// Action ids by harm (weight, then name), and each id's place in
+    /// that order: a set of places read in order is a sorted list.
+    by_harm: Vec<u32>,
+    harm_rank: Vec<u32>,
 }
 
 impl Numbering {
-    /// Numbers every entry of `own`; `names`: how many action ids there
-    /// are; `resources`: every resource by id.
-    pub fn new(own: &mut [Vec<OwnEntry>], names: usize, resources: &[&str]) -> Self {
+    /// Numbers every entry of `own`; `names`: every action id, interned
+    /// before; `resources`: every resource by id.
+    pub fn new(own: &mut [Vec<OwnEntry>], names: &Names, resources: &[&str]) -> Self {
+        let mut by_harm: Vec<u32> = (0..names.len() as u32).collect();
+        by_harm.sort_unstable_by(|&a, &b| names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b)));
+        let mut harm_rank = vec![0u32; by_harm.len()];
+        for (place, &a) in by_harm.iter().enumerate() {
+            harm_rank[a as usize] = place as u32;
+        }
         let mut by_name: Vec<u32> = (0..resources.len() as u32).collect();
         by_name.sort_unstable_by_key(|&r| resources[r as usize]);
         let mut rank = vec![0u32; resources.len()];
@@ -150,9 +160,11 @@ impl Numbering {
             certain,
             lists: lists.len(),
             places: places.len(),
-            words: names.div_ceil(64).max(1),
+            words: names.len().div_ceil(64).max(1),
             rank,
             transit,
+            by_harm,
+            harm_rank,
         }
     }
 }
@@ -170,6 +182,7 @@ impl Blocks {
         b as u32
     }
 
+    #[inline]
     fn word(&self, block: u32, a: u32) -> Option<(usize, u64)> {
         if block == NONE || a as usize >= self.words * 64 {
             return None;
@@ -180,12 +193,14 @@ impl Blocks {
         ))
     }
 
+    #[inline]
     fn contains(&self, block: u32, a: u32) -> bool {
         self.word(block, a)
             .is_some_and(|(i, m)| self.bits.get(i).is_some_and(|w| w & m != 0))
     }
 
     /// True when `a` was not in the set yet.
+    #[inline]
     fn insert(&mut self, block: u32, a: u32) -> bool {
         let Some((i, m)) = self.word(block, a) else {
             return false;
@@ -376,10 +391,14 @@ impl<'a, 's> Transitive<'a, 's> {
         } else {
             NONE
         };
+        // The actions not held, then of those the ones new to the key,
+        // filtered in place.
+        let start = self.added.len();
         let held = &s.held;
-        let held =
-            |a: u32| held.contains(own, a) || held.contains(own_cond, a) || held.contains(every, a);
-        if e.ids.iter().all(|&a| held(a)) {
+        self.added.extend(e.ids.iter().copied().filter(|&a| {
+            !(held.contains(own, a) || held.contains(own_cond, a) || held.contains(every, a))
+        }));
+        if self.added.len() == start {
             return false;
         }
         let slot = &mut s.key_local[e.key[v] as usize];
@@ -389,12 +408,16 @@ impl<'a, 's> Transitive<'a, 's> {
             s.present.alloc();
         }
         let k = slot.1;
-        let start = self.added.len() as u32;
-        for &a in &e.ids {
-            if !held(a) && s.present.insert(k, a) {
-                self.added.push(a);
+        let mut kept = start;
+        for i in start..self.added.len() {
+            let a = self.added[i];
+            if s.present.insert(k, a) {
+                self.added[kept] = a;
+                kept += 1;
             }
         }
+        self.added.truncate(kept);
+        let start = start as u32;
         let end = self.added.len() as u32;
         if end == start {
             return false;
@@ -556,33 +579,28 @@ impl<'a, 's> Transitive<'a, 's> {
                 .map_or(built.len(), |p| start + p);
             let keep = (end - start).min(TRANSITIVE_RESOURCES);
             for b in &built[start..start + keep] {
-                out.push(self.spell(b, names));
+                out.push(self.spell(b));
             }
             if end - start > keep {
                 let rest = &built[start + keep..end];
                 let mut union = vec![0u64; self.s.present.words];
                 let mut reversible = Some(true);
                 for b in rest {
-                    for a in self.ids_of(b) {
-                        union[a as usize >> 6] |= 1u64 << (a & 63);
-                    }
+                    self.by_harm_into(&mut union, self.ids_of(b));
                     match b.reversible {
                         Some(false) => reversible = Some(false),
                         None if reversible != Some(false) => reversible = None,
                         _ => {}
                     }
                 }
-                let mut actions: Vec<u32> = set_bits(&union).collect();
-                actions.sort_unstable_by(|&a, &b| {
-                    names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b))
-                });
+                let actions = self.harm_ordered(&union);
                 let listed: String = rest
                     .iter()
                     .take(3)
                     .map(|b| self.resource(b))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let (first, _) = self.spell(&rest[0], names);
+                let (first, _) = self.spell(&rest[0]);
                 out.push((
                     Reach {
                         actions: Default::default(),
@@ -652,11 +670,27 @@ impl<'a, 's> Transitive<'a, 's> {
         &self.head(b).source.reach.resource
     }
 
+    /// Adds actions to a set of places in the order by harm.
+    fn by_harm_into(&self, set: &mut [u64], ids: impl Iterator<Item = u32>) {
+        for a in ids {
+            if let Some(&r) = self.numbering.harm_rank.get(a as usize) {
+                set[r as usize >> 6] |= 1u64 << (r & 63);
+            }
+        }
+    }
+
+    /// The actions of a set of places, most harmful first, then by name.
+    fn harm_ordered(&self, set: &[u64]) -> Vec<u32> {
+        set_bits(set)
+            .filter_map(|r| self.numbering.by_harm.get(r as usize).copied())
+            .collect()
+    }
+
     /// A chosen merged entry, spelled out: its actions headline first.
-    fn spell(&self, b: &Built, names: &Names) -> (Reach, Vec<u32>) {
-        let mut ids: Vec<u32> = self.ids_of(b).collect();
-        // Ids follow name order: weight, then name, on integers.
-        ids.sort_unstable_by(|&a, &b| names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b)));
+    fn spell(&self, b: &Built) -> (Reach, Vec<u32>) {
+        let mut set = vec![0u64; self.s.present.words];
+        self.by_harm_into(&mut set, self.ids_of(b));
+        let ids = self.harm_ordered(&set);
         let head = self.head(b);
         let (hops, holder) = &self.chains[head.chain as usize];
         let source = &*head.source.reach;
