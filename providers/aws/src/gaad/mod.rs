@@ -287,8 +287,20 @@ impl Gaad {
             for (i, raw) in page.users.iter().enumerate() {
                 g.load_user(raw, i);
             }
-            for (i, raw) in page.roles.iter().enumerate() {
-                g.load_role(raw, i);
+            // Roles are most of an export: each is read, and its trust
+            // policy parsed, in parallel; they are added in order.
+            use rayon::prelude::*;
+            let read: Vec<Result<ReadRole, String>> = page
+                .roles
+                .par_iter()
+                .enumerate()
+                .map(|(i, raw)| read_role(raw, i))
+                .collect();
+            for r in read {
+                match r {
+                    Ok(r) => g.add_role(r),
+                    Err(problem) => g.problem(None, problem),
+                }
             }
         }
         Ok(g)
@@ -326,17 +338,7 @@ impl Gaad {
     }
 
     fn parse_doc(&mut self, raw: &RawValue, name: &str) -> DocId {
-        let text = raw.get();
-        let policy = serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| PolicyError::Policy {
-                policy: name.to_string(),
-                message: format!("document is not valid JSON: {e}"),
-            })
-            .and_then(|v| parse_policy(&v, name));
-        self.documents.push(Document {
-            policy,
-            principal_dependent: principal_dependent(text),
-        });
+        self.documents.push(parse_document(raw, name));
         self.documents.len() - 1
     }
 
@@ -461,18 +463,12 @@ impl Gaad {
         });
     }
 
-    fn load_role(&mut self, raw: &RawValue, index: usize) {
-        let r: RawRole = match serde_json::from_str(raw.get()) {
-            Ok(r) => r,
-            Err(e) => {
-                let who = name_of(raw, "RoleDetailList", index);
-                self.problem(None, format!("{who}: {e}"));
-                return;
-            }
-        };
-        let trust = r
-            .assume_role_policy_document
-            .map(|d| self.parse_doc(d, &format!("trust policy of {}", r.arn)));
+    fn add_role(&mut self, read: ReadRole) {
+        let ReadRole { raw: r, trust } = read;
+        let trust = trust.map(|d| {
+            self.documents.push(d);
+            self.documents.len() - 1
+        });
         let inline = self.inline(r.role_policy_list);
         let name = r
             .role_name
@@ -500,6 +496,38 @@ impl Gaad {
                 .collect(),
         });
     }
+}
+
+fn parse_document(raw: &RawValue, name: &str) -> Document {
+    let text = raw.get();
+    let policy = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| PolicyError::Policy {
+            policy: name.to_string(),
+            message: format!("document is not valid JSON: {e}"),
+        })
+        .and_then(|v| parse_policy(&v, name));
+    Document {
+        policy,
+        principal_dependent: principal_dependent(text),
+    }
+}
+
+/// A role as read on its own, with its trust policy parsed.
+struct ReadRole<'a> {
+    raw: RawRole<'a>,
+    trust: Option<Document>,
+}
+
+/// Reads entry `index` of RoleDetailList; the problem, named, if it cannot.
+fn read_role<'a>(raw: &'a RawValue, index: usize) -> Result<ReadRole<'a>, String> {
+    let r: RawRole = serde_json::from_str(raw.get()).map_err(|e| {
+        let who = name_of(raw, "RoleDetailList", index);
+        format!("{who}: {e}")
+    })?;
+    let trust = r
+        .assume_role_policy_document
+        .map(|d| parse_document(d, &format!("trust policy of {}", r.arn)));
+    Ok(ReadRole { raw: r, trust })
 }
 
 /// An account with nothing in it still has the four keys.
