@@ -96,6 +96,29 @@ struct Sig {
 
 type SigKey = (Vec<DocId>, Option<DocId>, bool, String);
 
+/// Where a principal's policy comes from, for a finding about it (spelled
+/// out only then).
+enum Label<'a> {
+    /// (policy name, principal ARN)
+    Inline(&'a str, &'a str),
+    /// (policy name, group name)
+    GroupInline(&'a str, &'a str),
+    Managed(&'a str),
+    /// Attached, but not in the export.
+    Attached(&'a str),
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Inline(name, of) => write!(f, "inline policy {name} of {of}"),
+            Label::GroupInline(name, group) => write!(f, "inline policy {name} of group {group}"),
+            Label::Managed(arn) => write!(f, "managed policy {arn}"),
+            Label::Attached(arn) => write!(f, "attached managed policy {arn}"),
+        }
+    }
+}
+
 /// One entry another principal gets by becoming this one: (category,
 /// resource id, data, conditional, the interned action list).
 type ContentItem = (Category, u32, bool, bool, *const String);
@@ -123,8 +146,8 @@ fn context_for(principal: &Principal, name: &str, is_user: bool, dependent: bool
     ctx
 }
 
-pub fn assess_account_with(
-    gaad: &Gaad,
+pub fn assess_account_with<'g>(
+    gaad: &'g Gaad,
     options: &AccountOptions,
     catalog: &dyn ActionCatalog,
 ) -> AccountAssessment {
@@ -153,7 +176,7 @@ pub fn assess_account_with(
     }
 
     // ------------------------------------------------------------ nodes
-    let mut sig_index: HashMap<SigKey, usize> = HashMap::new();
+    let mut sig_index: FastMap<SigKey, usize> = FastMap::default();
     let mut sigs: Vec<Sig> = Vec::new();
     let mut nodes: Vec<Node> = Vec::new();
 
@@ -161,7 +184,7 @@ pub fn assess_account_with(
                         name: &str,
                         acct: &str,
                         is_user: bool,
-                        mut docs: Vec<(String, Option<DocId>)>,
+                        mut docs: Vec<(Label, Option<DocId>)>,
                         boundary_arn: Option<&str>,
                         attached: Vec<String>,
                         group_arns: Vec<String>,
@@ -257,22 +280,19 @@ pub fn assess_account_with(
         });
     };
 
-    let managed_doc = |arn: &str| -> (String, Option<DocId>) {
+    let managed_doc = |arn: &'g str| -> (Label<'g>, Option<DocId>) {
         match gaad.managed(arn) {
-            Some(m) => (format!("managed policy {arn}"), m.document),
-            None => (format!("attached managed policy {arn}"), None),
+            Some(m) => (Label::Managed(arn), m.document),
+            None => (Label::Attached(arn), None),
         }
     };
     for u in &gaad.users {
-        let mut docs: Vec<(String, Option<DocId>)> = Vec::new();
+        let mut docs: Vec<(Label, Option<DocId>)> = Vec::new();
         let mut attached = u.attached.clone();
         let mut group_arns = Vec::new();
         let mut nf = Vec::new();
         for p in &u.inline {
-            docs.push((
-                format!("inline policy {} of {}", p.name, u.arn),
-                Some(p.document),
-            ));
+            docs.push((Label::Inline(&p.name, &u.arn), Some(p.document)));
         }
         for a in &u.attached {
             docs.push(managed_doc(a));
@@ -282,7 +302,7 @@ pub fn assess_account_with(
                 Some(g) => {
                     group_arns.push(g.arn.clone());
                     for p in &g.inline {
-                        docs.push((format!("inline policy {} of group {}", p.name, g.name), Some(p.document)));
+                        docs.push((Label::GroupInline(&p.name, &g.name), Some(p.document)));
                     }
                     for a in &g.attached {
                         docs.push(managed_doc(a));
@@ -310,12 +330,9 @@ pub fn assess_account_with(
         );
     }
     for r in &gaad.roles {
-        let mut docs: Vec<(String, Option<DocId>)> = Vec::new();
+        let mut docs: Vec<(Label, Option<DocId>)> = Vec::new();
         for p in &r.inline {
-            docs.push((
-                format!("inline policy {} of {}", p.name, r.arn),
-                Some(p.document),
-            ));
+            docs.push((Label::Inline(&p.name, &r.arn), Some(p.document)));
         }
         for a in &r.attached {
             docs.push(managed_doc(a));
