@@ -760,3 +760,32 @@ struct Built {
     holders: usize,
     reversible: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_separate_sets_and_ignore_what_they_cannot_hold() {
+        let mut b = Blocks {
+            words: 2,
+            bits: Vec::new(),
+        };
+        let (x, y) = (b.alloc(), b.alloc());
+        assert!(b.insert(x, 3));
+        assert!(!b.insert(x, 3), "a second insert is not new");
+        assert!(b.insert(y, 127));
+        assert!(b.contains(x, 3) && !b.contains(y, 3));
+        assert!(b.contains(y, 127) && !b.contains(x, 127));
+        // Beyond the ids numbered, or no block: never held, never added.
+        assert!(!b.insert(x, 128) && !b.contains(x, 128));
+        assert!(!b.insert(NONE, 1) && !b.contains(NONE, 1));
+    }
+
+    #[test]
+    fn set_bits_lists_members_in_order() {
+        let set = [1u64 << 63 | 1 << 2, 0, 1];
+        assert_eq!(set_bits(&set).collect::<Vec<_>>(), vec![2, 63, 128]);
+        assert_eq!(set_bits(&[0, 0]).count(), 0);
+    }
+}
