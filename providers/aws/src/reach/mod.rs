@@ -185,12 +185,108 @@ pub fn evidence_of(ev: &Evaluation) -> String {
 /// to evaluate and which evaluations are the same; every decision is the
 /// exact evaluator's.
 pub fn grants(input: &ReachInput) -> Vec<Grant> {
-    let account = input.principal.account.clone();
-    let kms_set = {
-        let mut s = input.set.clone();
-        s.resource = default_key_policy(&account);
-        s
+    grants_asked(input).0
+}
+
+/// What one [`grants`] computation asked the evaluator, and what it
+/// answered. Everything else that computation does is a function of the
+/// policy set, the catalog, the classifier, the principal's account and
+/// these answers alone: another principal of the same account under the
+/// same policy set whose evaluator gives the same answers to the same
+/// questions goes through the same steps, so it has the same grants (it
+/// may be asked nothing else: each step, and so each next question, is
+/// the same as here).
+#[derive(Debug)]
+pub struct Asked {
+    account: String,
+    questions: Vec<Question>,
+}
+
+#[derive(Debug)]
+struct Question {
+    action: String,
+    resource: String,
+    kms: bool,
+    /// The resource's account when it is another than the principal's.
+    cross: Option<String>,
+    decided: Decided,
+}
+
+impl Asked {
+    /// Whether `input` gets the same answers to every question; `input`
+    /// must hold the policy set, catalog and classifier these were asked
+    /// under (then its grants are those of the computation that asked).
+    pub fn same_answers(&self, input: &ReachInput) -> bool {
+        if input.principal.account != self.account {
+            return false;
+        }
+        let mut kms_set: Option<PolicySet> = None;
+        self.questions.iter().all(|q| {
+            let set = if q.kms {
+                kms_set.get_or_insert_with(|| with_key_policy(input.set, &self.account))
+            } else {
+                input.set
+            };
+            decide(
+                set,
+                input,
+                &self.account,
+                &q.action,
+                &q.resource,
+                q.kms,
+                q.cross.as_deref(),
+            ) == q.decided
+        })
+    }
+}
+
+/// The set with the assumed default key policy as its resource policy.
+fn with_key_policy(set: &PolicySet, account: &str) -> PolicySet {
+    let mut s = set.clone();
+    s.resource = default_key_policy(account);
+    s
+}
+
+/// The evaluator's answer for one action on one resource, as a grant
+/// would carry it.
+fn decide(
+    set: &PolicySet,
+    input: &ReachInput,
+    account: &str,
+    action: &str,
+    resource: &str,
+    kms: bool,
+    cross: Option<&str>,
+) -> Decided {
+    let req = Request {
+        principal: input.principal,
+        action,
+        resource,
+        resource_account: Some(account),
+        context: input.context,
     };
+    let ev = evaluate(set, &req);
+    let conditional = match ev.decision {
+        Decision::Allowed => false,
+        Decision::Conditional => true,
+        Decision::ImplicitDeny | Decision::ExplicitDeny => return None,
+    };
+    let mut evidence = evidence_of(&ev);
+    if kms {
+        evidence.push_str(" (assuming the default key policy)");
+    }
+    if let Some(acct) = cross {
+        evidence.push_str(&format!(
+            " (cross-account: also needs a resource policy in {acct})"
+        ));
+    }
+    Some((conditional, evidence.into()))
+}
+
+/// [`grants`], and the questions it asked.
+pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
+    let account = input.principal.account.clone();
+    let kms_set = with_key_policy(input.set, &account);
     let table = input.classifier.action_table(input.catalog);
     // The evaluator's answer depends on the action only through which
     // statements' Action/NotAction match it (and, for the trust-policy and
@@ -275,6 +371,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     let mut scratch = vec![0u64; mask_words(bits.len())];
     let mut kms_scratch = vec![0u64; mask_words(kms_bits.len())];
     let mut memo: crate::fasthash::FastMap<(u8, u32, u32), Decided> = Default::default();
+    let mut questions: Vec<Question> = Vec::new();
     let mut out = Vec::new();
     let mut found: Vec<Grant> = Vec::new();
     // Plain writes and reads are summarised per service: after
@@ -414,30 +511,16 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             let res_acct = res_accts[ri as usize];
             let cross = res_acct.is_some_and(|a| a != account);
             let decided = memo.entry((pclass, mask_id, ri)).or_insert_with(|| {
-                let req = Request {
-                    principal: input.principal,
-                    action,
-                    resource,
-                    resource_account: Some(&account),
-                    context: input.context,
-                };
-                let ev = evaluate(set, &req);
-                let conditional = match ev.decision {
-                    Decision::Allowed => false,
-                    Decision::Conditional => true,
-                    Decision::ImplicitDeny | Decision::ExplicitDeny => return None,
-                };
-                let mut evidence = evidence_of(&ev);
-                if kms {
-                    evidence.push_str(" (assuming the default key policy)");
-                }
-                if cross {
-                    evidence.push_str(&format!(
-                        " (cross-account: also needs a resource policy in {})",
-                        res_acct.unwrap_or_default()
-                    ));
-                }
-                Some((conditional, evidence.into()))
+                let cross = cross.then(|| res_acct.unwrap_or_default());
+                let decided = decide(set, input, &account, action, resource, kms, cross);
+                questions.push(Question {
+                    action: action.to_string(),
+                    resource: resource.to_string(),
+                    kms,
+                    cross: cross.map(str::to_string),
+                    decided: decided.clone(),
+                });
+                decided
             });
             let Some((conditional, evidence)) = decided.clone() else {
                 continue;
@@ -462,7 +545,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         }
         out.append(&mut found);
     }
-    out
+    (out, Asked { account, questions })
 }
 
 /// A memoised decision: `None` denied, else (conditional, evidence).
@@ -638,7 +721,7 @@ pub fn concrete(category: Category) -> bool {
 
 /// A principal's grants indexed by lowercased action: the escalation
 /// checks ask "may it do X on Y" for many Y.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct GrantIndex {
     pub list: Vec<Grant>,
     /// Lowercased action -> its range of `order`.
@@ -772,5 +855,63 @@ mod tests {
             .next()
             .is_none());
         assert!(GrantIndex::default().for_action("s3:x").next().is_none());
+    }
+
+    /// Grants of `user` under one policy set naming `${aws:username}`.
+    fn user_grants(set: &PolicySet, user: &str) -> (Vec<Grant>, Asked, Principal, Context) {
+        let principal = Principal::from_arn(&format!("arn:aws:iam::111122223333:user/{user}"));
+        let context = Context::partial().with("aws:username", user);
+        let input = ReachInput {
+            set,
+            principal: &principal,
+            context: &context,
+            catalog: crate::classify::default_catalog(),
+            classifier: Classifier::embedded(),
+        };
+        let (g, asked) = grants_asked(&input);
+        (g, asked, principal, context)
+    }
+
+    fn summary(g: &[Grant]) -> Vec<(String, String, bool, String)> {
+        g.iter()
+            .map(|g| {
+                let e = g.evidence.to_string();
+                (g.action.clone(), g.resource.clone(), g.conditional, e)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_answers_means_same_grants_and_a_different_answer_is_seen() {
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "iam:CreateAccessKey"],
+                 "Resource": ["arn:aws:s3:::shared/*", "arn:aws:iam::*:user/${aws:username}"]},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:username": "alice"}}}
+            ]
+        });
+        let set = PolicySet {
+            identity: vec![parse_policy(&doc, "self").expect("policy")],
+            ..PolicySet::default()
+        };
+        let (alice, asked, ..) = user_grants(&set, "alice");
+        let (bob, _, bob_principal, bob_context) = user_grants(&set, "bob");
+        let (carol, _, carol_principal, carol_context) = user_grants(&set, "carol");
+        let input = |principal, context| ReachInput {
+            set: &set,
+            principal,
+            context,
+            catalog: crate::classify::default_catalog(),
+            classifier: Classifier::embedded(),
+        };
+        // Alice may put objects, Bob may not: an answer differs.
+        assert_ne!(summary(&alice), summary(&bob));
+        assert!(!asked.same_answers(&input(&bob_principal, &bob_context)));
+        // Bob and Carol answer alike, and have the same grants.
+        let (_, bob_asked, ..) = user_grants(&set, "bob");
+        assert!(bob_asked.same_answers(&input(&carol_principal, &carol_context)));
+        assert_eq!(summary(&bob), summary(&carol));
     }
 }
