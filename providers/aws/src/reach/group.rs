@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use blastradius_report::{Category, Certainty, Reach};
 
-use super::{arn_account, concrete, reversibility, Grant};
+use super::{arn_account, concrete, BackupUse, Grant};
 use crate::classify::Class;
+use crate::fasthash::{FastMap, FastSet};
 
 /// Where the grants come from and how they are reached.
 pub struct Grouping<'a> {
@@ -40,7 +41,7 @@ fn environment(resource: &str, g: &Grouping) -> Option<String> {
 /// (category, resource, environment, conditional, data read). Destroy,
 /// escalate and secrets merge across services on one resource (every
 /// action listed by name); plain writes and reads too, summarised.
-type Key = (Category, String, Option<String>, bool, bool);
+type Key<'a> = (Category, &'a str, Option<&'a str>, bool, bool);
 
 /// A summarised write/read entry lists every action by name up to this
 /// many; beyond, the most harmful few and a count per service.
@@ -49,17 +50,38 @@ pub const SUMMARY_NAMED: usize = 12;
 pub const SUMMARY_SERVICES: usize = 10;
 
 pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
+    // How a resource is shown, and its environment, depend on the resource
+    // alone: worked out once per distinct resource, not per grant.
+    let mut shown: FastMap<&str, (String, Option<String>)> = FastMap::default();
+    for gr in grants {
+        shown.entry(gr.resource.as_str()).or_insert_with(|| {
+            (
+                display_resource(&gr.resource, g.account),
+                environment(&gr.resource, g),
+            )
+        });
+    }
     let mut groups: BTreeMap<Key, Vec<&Grant>> = BTreeMap::new();
     for gr in grants {
+        let (resource, environment) = &shown[gr.resource.as_str()];
         let key = (
             gr.class.category,
-            display_resource(&gr.resource, g.account),
-            environment(&gr.resource, g),
+            resource.as_str(),
+            environment.as_deref(),
             gr.conditional || g.via_conditional,
             gr.class.data,
         );
         groups.entry(key).or_default().push(gr);
     }
+    // Every backup a destroy entry may ask about, looked up in one pass.
+    let mut destroying: FastSet<*const Class> = FastSet::default();
+    let backups: FastSet<String> = grants
+        .iter()
+        .filter(|gr| gr.class.category == Category::Destroy)
+        .filter(|gr| destroying.insert(std::sync::Arc::as_ptr(&gr.class)))
+        .flat_map(|gr| gr.class.backups.iter().map(|b| b.to_ascii_lowercase()))
+        .collect();
+    let backup_use = BackupUse::of(grants, backups.into_iter());
     let mut out = Vec::with_capacity(groups.len());
     for ((category, resource, environment, conditional, data), mut members) in groups {
         members.sort_by(|a, b| {
@@ -71,7 +93,7 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         members.dedup_by(|a, b| a.action == b.action);
         let reversible = if category == Category::Destroy {
             let classes: Vec<&Class> = members.iter().map(|m| m.class.as_ref()).collect();
-            reversibility(&classes, grants)
+            backup_use.reversibility(&classes)
         } else {
             None
         };
@@ -90,8 +112,8 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         };
         out.push(Reach {
             actions: actions.into(),
-            resource,
-            environment,
+            resource: resource.to_string(),
+            environment: environment.map(str::to_string),
             category,
             conditional,
             via: g.via.to_vec(),

@@ -685,29 +685,63 @@ fn glob_lower(pattern: &str, text: &str) -> bool {
 /// cannot, `None` when unknown (a conditional grant, or nothing is known
 /// about backups of these actions).
 pub fn reversibility(actions: &[&Class], all: &[Grant]) -> Option<bool> {
-    if actions.iter().any(|c| c.destroys_backups) {
-        return Some(false);
-    }
-    let backups: BTreeSet<String> = actions
+    let backups = actions
         .iter()
-        .flat_map(|c| c.backups.iter().map(|b| b.to_ascii_lowercase()))
-        .collect();
-    if backups.is_empty() {
-        return None;
+        .flat_map(|c| c.backups.iter().map(|b| b.to_ascii_lowercase()));
+    BackupUse::of(all, backups).reversibility(actions)
+}
+
+/// How a principal's grants hold some backup actions (lowercased): whether
+/// some grant of each is unconditional, whether some is conditional. One
+/// pass over the grants answers [`reversibility`] for every destroy entry.
+pub(crate) struct BackupUse(crate::fasthash::FastMap<String, (bool, bool)>);
+
+impl BackupUse {
+    pub(crate) fn of(all: &[Grant], backups: impl Iterator<Item = String>) -> BackupUse {
+        let mut held: crate::fasthash::FastMap<String, (bool, bool)> =
+            backups.map(|b| (b, (false, false))).collect();
+        if !held.is_empty() {
+            let mut lower = String::new();
+            for g in all {
+                lower.clear();
+                lower.push_str(&g.action);
+                lower.make_ascii_lowercase();
+                if let Some(h) = held.get_mut(lower.as_str()) {
+                    if g.conditional {
+                        h.1 = true;
+                    } else {
+                        h.0 = true;
+                    }
+                }
+            }
+        }
+        BackupUse(held)
     }
-    let mut conditional = false;
-    for g in all {
-        if backups.contains(&g.action.to_ascii_lowercase()) {
-            if !g.conditional {
+
+    /// [`reversibility`] of `actions`, whose backups must all be among
+    /// those this was built for.
+    pub(crate) fn reversibility(&self, actions: &[&Class]) -> Option<bool> {
+        if actions.iter().any(|c| c.destroys_backups) {
+            return Some(false);
+        }
+        let mut any = false;
+        let mut conditional = false;
+        for b in actions.iter().flat_map(|c| c.backups.iter()) {
+            any = true;
+            let (unconditional, cond) = self
+                .0
+                .get(&b.to_ascii_lowercase())
+                .copied()
+                .unwrap_or_default();
+            if unconditional {
                 return Some(false);
             }
-            conditional = true;
+            conditional |= cond;
         }
-    }
-    if conditional {
-        None
-    } else {
-        Some(true)
+        match (any, conditional) {
+            (false, _) | (true, true) => None,
+            (true, false) => Some(true),
+        }
     }
 }
 
