@@ -438,11 +438,8 @@ pub fn assess_account_with(
     };
     let compute = |input: &ReachInput| -> (GrantIndex, Vec<Reach>, Asked) {
         let (g, asked) = grants_asked(input);
-        let entries = group_reach(&g, &grouping);
-        let queried = g
-            .into_iter()
-            .filter(|g| escalation::queries(&g.action, classifier))
-            .collect();
+        let entries = group_reach(&g.views(), &grouping);
+        let queried = g.grants(|action| escalation::queries(action, classifier));
         (GrantIndex::new(queried), entries, asked)
     };
     let firsts: Vec<Option<(GrantIndex, Vec<Reach>, Asked)>> = (0..sigs.len())

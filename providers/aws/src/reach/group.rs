@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use blastradius_report::{Category, Certainty, Reach};
 
-use super::{arn_account, concrete, BackupUse, Grant};
+use super::{arn_account, concrete, BackupUse, GrantView};
 use crate::classify::Class;
 use crate::fasthash::{FastMap, FastSet};
 
@@ -49,27 +49,27 @@ pub const SUMMARY_NAMED: usize = 12;
 /// How many per-service counts a summarised entry lists.
 pub const SUMMARY_SERVICES: usize = 10;
 
-pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
+pub fn group_reach<G: GrantView>(grants: &[G], g: &Grouping) -> Vec<Reach> {
     // How a resource is shown, and its environment, depend on the resource
     // alone: worked out once per distinct resource, not per grant.
     let mut shown: FastMap<&str, (String, Option<String>)> = FastMap::default();
     for gr in grants {
-        shown.entry(gr.resource.as_str()).or_insert_with(|| {
+        shown.entry(gr.resource()).or_insert_with(|| {
             (
-                display_resource(&gr.resource, g.account),
-                environment(&gr.resource, g),
+                display_resource(gr.resource(), g.account),
+                environment(gr.resource(), g),
             )
         });
     }
-    let mut groups: BTreeMap<Key, Vec<&Grant>> = BTreeMap::new();
+    let mut groups: BTreeMap<Key, Vec<&G>> = BTreeMap::new();
     for gr in grants {
-        let (resource, environment) = &shown[gr.resource.as_str()];
+        let (resource, environment) = &shown[gr.resource()];
         let key = (
-            gr.class.category,
+            gr.class().category,
             resource.as_str(),
             environment.as_deref(),
-            gr.conditional || g.via_conditional,
-            gr.class.data,
+            gr.conditional() || g.via_conditional,
+            gr.class().data,
         );
         groups.entry(key).or_default().push(gr);
     }
@@ -77,30 +77,30 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
     let mut destroying: FastSet<*const Class> = FastSet::default();
     let backups: FastSet<String> = grants
         .iter()
-        .filter(|gr| gr.class.category == Category::Destroy)
-        .filter(|gr| destroying.insert(std::sync::Arc::as_ptr(&gr.class)))
-        .flat_map(|gr| gr.class.backups.iter().map(|b| b.to_ascii_lowercase()))
+        .filter(|gr| gr.class().category == Category::Destroy)
+        .filter(|gr| destroying.insert(std::sync::Arc::as_ptr(gr.class())))
+        .flat_map(|gr| gr.class().backups.iter().map(|b| b.to_ascii_lowercase()))
         .collect();
     let backup_use = BackupUse::of(grants, backups.into_iter());
     let mut out = Vec::with_capacity(groups.len());
     for ((category, resource, environment, conditional, data), mut members) in groups {
         members.sort_by(|a, b| {
-            b.class
+            b.class()
                 .weight
-                .cmp(&a.class.weight)
-                .then_with(|| a.action.cmp(&b.action))
+                .cmp(&a.class().weight)
+                .then_with(|| a.action().cmp(b.action()))
         });
-        members.dedup_by(|a, b| a.action == b.action);
+        members.dedup_by(|a, b| a.action() == b.action());
         let reversible = if category == Category::Destroy {
-            let classes: Vec<&Class> = members.iter().map(|m| m.class.as_ref()).collect();
+            let classes: Vec<&Class> = members.iter().map(|m| m.class().as_ref()).collect();
             backup_use.reversibility(&classes)
         } else {
             None
         };
-        let mut evidence = members[0].evidence.to_string();
+        let mut evidence = members[0].evidence().to_string();
         let others = members
             .iter()
-            .filter(|m| m.evidence != members[0].evidence)
+            .filter(|m| m.evidence() != members[0].evidence())
             .count();
         if others > 0 {
             evidence.push_str(&format!(" (and {others} more actions by other statements)"));
@@ -108,7 +108,7 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         let actions = if !concrete(category) && !data {
             summarise(&members, category, &mut evidence)
         } else {
-            members.iter().map(|m| m.action.clone()).collect()
+            members.iter().map(|m| m.action().to_string()).collect()
         };
         out.push(Reach {
             actions: actions.into(),
@@ -131,19 +131,23 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
 /// first), its most harmful action by name, then one
 /// `service:* (N more write actions)` item per service. The evidence says
 /// what was summarised and where the full list comes from.
-fn summarise(members: &[&Grant], category: Category, evidence: &mut String) -> Vec<String> {
+fn summarise<G: GrantView>(
+    members: &[&G],
+    category: Category,
+    evidence: &mut String,
+) -> Vec<String> {
     let word = category.as_str();
     // Services in order of their most harmful action (members are sorted
     // worst first), with that action and how many they hold.
     let mut services: Vec<(&str, &str, usize)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for m in members {
-        let service = m.action.split(':').next().unwrap_or("");
+        let service = m.action().split(':').next().unwrap_or("");
         match index.get(service) {
             Some(&i) => services[i].2 += 1,
             None => {
                 index.insert(service, services.len());
-                services.push((service, m.action.as_str(), 1));
+                services.push((service, m.action(), 1));
             }
         }
     }
@@ -152,7 +156,7 @@ fn summarise(members: &[&Grant], category: Category, evidence: &mut String) -> V
     // is a lower bound.
     let capped = services.iter().any(|s| s.2 >= super::SUMMARY_LIMIT);
     if members.len() <= SUMMARY_NAMED && !capped {
-        return members.iter().map(|m| m.action.clone()).collect();
+        return members.iter().map(|m| m.action().to_string()).collect();
     }
     let shown = &services[..services.len().min(SUMMARY_SERVICES)];
     let mut actions: Vec<String> = shown.iter().map(|s| s.1.to_string()).collect();

@@ -185,7 +185,124 @@ pub fn evidence_of(ev: &Evaluation) -> String {
 /// to evaluate and which evaluations are the same; every decision is the
 /// exact evaluator's.
 pub fn grants(input: &ReachInput) -> Vec<Grant> {
-    grants_asked(input).0
+    grants_asked(input).0.grants(|_| true)
+}
+
+/// What the grouping and the escalation graph read of a grant.
+pub trait GrantView {
+    fn action(&self) -> &str;
+    fn class(&self) -> &std::sync::Arc<Class>;
+    fn resource(&self) -> &str;
+    fn conditional(&self) -> bool;
+    fn evidence(&self) -> &std::sync::Arc<str>;
+}
+
+impl GrantView for Grant {
+    fn action(&self) -> &str {
+        &self.action
+    }
+    fn class(&self) -> &std::sync::Arc<Class> {
+        &self.class
+    }
+    fn resource(&self) -> &str {
+        &self.resource
+    }
+    fn conditional(&self) -> bool {
+        self.conditional
+    }
+    fn evidence(&self) -> &std::sync::Arc<str> {
+        &self.evidence
+    }
+}
+
+/// Every grant of a policy set, in [`grants`] order, held compactly:
+/// actions by table id and resources by index, so that the many grants
+/// only grouped into entries are never written out as strings.
+pub struct Granted {
+    table: std::sync::Arc<ActionTable>,
+    /// Actions the table does not hold; their ids follow the table's.
+    extras: Vec<(String, std::sync::Arc<Class>)>,
+    resources: Vec<String>,
+    found: Vec<Found>,
+}
+
+struct Found {
+    action: u32,
+    resource: u32,
+    conditional: bool,
+    evidence: std::sync::Arc<str>,
+}
+
+/// One grant of a [`Granted`].
+#[derive(Clone, Copy)]
+pub struct GrantRef<'a> {
+    of: &'a Granted,
+    found: &'a Found,
+}
+
+impl GrantView for GrantRef<'_> {
+    fn action(&self) -> &str {
+        self.of.action(self.found.action)
+    }
+    fn class(&self) -> &std::sync::Arc<Class> {
+        self.of.class(self.found.action)
+    }
+    fn resource(&self) -> &str {
+        &self.of.resources[self.found.resource as usize]
+    }
+    fn conditional(&self) -> bool {
+        self.found.conditional
+    }
+    fn evidence(&self) -> &std::sync::Arc<str> {
+        &self.found.evidence
+    }
+}
+
+impl Granted {
+    fn action(&self, id: u32) -> &str {
+        let id = id as usize;
+        match self.table.entries.get(id) {
+            Some(e) => &e.name,
+            None => &self.extras[id - self.table.entries.len()].0,
+        }
+    }
+
+    fn class(&self, id: u32) -> &std::sync::Arc<Class> {
+        let id = id as usize;
+        match self.table.entries.get(id) {
+            Some(e) => &e.class,
+            None => &self.extras[id - self.table.entries.len()].1,
+        }
+    }
+
+    pub fn views(&self) -> Vec<GrantRef<'_>> {
+        self.found
+            .iter()
+            .map(|found| GrantRef { of: self, found })
+            .collect()
+    }
+
+    /// The grants of the actions `keep` accepts (asked once per action),
+    /// written out, in order.
+    pub fn grants(&self, keep: impl Fn(&str) -> bool) -> Vec<Grant> {
+        let mut out = Vec::new();
+        // One action's grants are adjacent.
+        for run in self.found.chunk_by(|a, b| a.action == b.action) {
+            let action = self.action(run[0].action);
+            if !keep(action) {
+                continue;
+            }
+            let class = self.class(run[0].action);
+            out.extend(run.iter().map(|f| Grant {
+                action: action.to_string(),
+                class: class.clone(),
+                resource: self.resources[f.resource as usize].clone(),
+                conditional: f.conditional,
+                evidence: f.evidence.clone(),
+            }));
+        }
+        out
+    }
 }
 
 /// What one [`grants`] computation asked the evaluator, and what it
@@ -284,7 +401,7 @@ fn decide(
 }
 
 /// [`grants`], and the questions it asked.
-pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
+pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
     let account = input.principal.account.clone();
     let kms_set = with_key_policy(input.set, &account);
     let table = input.classifier.action_table(input.catalog);
@@ -372,8 +489,9 @@ pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
     let mut kms_scratch = vec![0u64; mask_words(kms_bits.len())];
     let mut memo: crate::fasthash::FastMap<(u8, u32, u32), Decided> = Default::default();
     let mut questions: Vec<Question> = Vec::new();
-    let mut out = Vec::new();
-    let mut found: Vec<Grant> = Vec::new();
+    let mut out: Vec<Found> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
+    let mut extra_list: Vec<(String, std::sync::Arc<Class>)> = Vec::new();
     // Plain writes and reads are summarised per service: after
     // SUMMARY_LIMIT allowed actions on one resource the rest of that
     // service's plain writes/reads are not evaluated (`*` alone is 22,000
@@ -412,6 +530,7 @@ pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
         let extra_name;
         let extra_lower;
         let extra_class;
+        let action_id: u32;
         let (action, lower, class, summary, svc, resources, mask_id): (
             &str,
             &str,
@@ -425,6 +544,8 @@ pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
             extra_name = extras.next().unwrap_or_default();
             extra_lower = extra_name.to_ascii_lowercase();
             extra_class = input.classifier.classify_shared(extra_name, input.catalog);
+            extra_list.push((extra_name.to_string(), extra_class.clone()));
+            action_id = (table.entries.len() + extra_list.len() - 1) as u32;
             let l = extra_lower.as_str();
             let m = action_mask(&specs, l);
             extra_rs.clear();
@@ -461,6 +582,7 @@ pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
             let i = next_id.unwrap_or_default();
             next_id = ids.next();
             let e = &table.entries[i];
+            action_id = i as u32;
             if e.summary
                 && full
                     .get(&(e.svc, e.class.category))
@@ -532,20 +654,26 @@ pub fn grants_asked(input: &ReachInput) -> (Vec<Grant>, Asked) {
                     *full.entry((svc, class.category)).or_default() += 1;
                 }
             }
-            found.push(Grant {
-                action: action.to_string(),
-                class: class.clone(),
-                resource: resource.to_string(),
+            found.push(Found {
+                action: action_id,
+                resource: ri,
                 conditional: conditional || cross,
                 evidence,
             });
         }
-        if found.iter().any(|g| g.resource == "*" && !g.conditional) {
-            found.retain(|g| g.resource == "*");
+        let every = |f: &Found| names[f.resource as usize] == "*";
+        if found.iter().any(|f| every(f) && !f.conditional) {
+            found.retain(every);
         }
         out.append(&mut found);
     }
-    (out, Asked { account, questions })
+    let granted = Granted {
+        table,
+        extras: extra_list,
+        resources: names,
+        found: out,
+    };
+    (granted, Asked { account, questions })
 }
 
 /// A memoised decision: `None` denied, else (conditional, evidence).
@@ -697,17 +825,17 @@ pub fn reversibility(actions: &[&Class], all: &[Grant]) -> Option<bool> {
 pub(crate) struct BackupUse(crate::fasthash::FastMap<String, (bool, bool)>);
 
 impl BackupUse {
-    pub(crate) fn of(all: &[Grant], backups: impl Iterator<Item = String>) -> BackupUse {
+    pub(crate) fn of<G: GrantView>(all: &[G], backups: impl Iterator<Item = String>) -> BackupUse {
         let mut held: crate::fasthash::FastMap<String, (bool, bool)> =
             backups.map(|b| (b, (false, false))).collect();
         if !held.is_empty() {
             let mut lower = String::new();
             for g in all {
                 lower.clear();
-                lower.push_str(&g.action);
+                lower.push_str(g.action());
                 lower.make_ascii_lowercase();
                 if let Some(h) = held.get_mut(lower.as_str()) {
-                    if g.conditional {
+                    if g.conditional() {
                         h.1 = true;
                     } else {
                         h.0 = true;
@@ -903,7 +1031,7 @@ mod tests {
             classifier: Classifier::embedded(),
         };
         let (g, asked) = grants_asked(&input);
-        (g, asked, principal, context)
+        (g.grants(|_| true), asked, principal, context)
     }
 
     fn summary(g: &[Grant]) -> Vec<(String, String, bool, String)> {
