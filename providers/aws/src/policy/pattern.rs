@@ -104,6 +104,16 @@ impl Template {
         &self.raw
     }
 
+    /// The text, when the template is plain text (no variable, no
+    /// escape): then matching it with [`simple_glob`] is matching its
+    /// resolved tokens, without building them.
+    pub fn plain(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [Piece::Text(t)] => Some(t),
+            _ => None,
+        }
+    }
+
     pub fn has_variables(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, Piece::Var { .. }))
     }
