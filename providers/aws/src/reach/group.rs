@@ -84,12 +84,19 @@ pub fn group_reach<G: GrantView>(grants: &[G], g: &Grouping) -> Vec<Reach> {
     let backup_use = BackupUse::of(grants, backups.into_iter());
     let mut out = Vec::with_capacity(groups.len());
     for ((category, resource, environment, conditional, data), mut members) in groups {
-        members.sort_by(|a, b| {
-            b.class()
-                .weight
-                .cmp(&a.class().weight)
-                .then_with(|| a.action().cmp(b.action()))
-        });
+        // Worst first, then by name. Grants usually come in name order
+        // (a policy set's are), and then a stable sort on the weight alone
+        // gives that same order.
+        if members.is_sorted_by(|a, b| a.action() <= b.action()) {
+            members.sort_by_key(|m| std::cmp::Reverse(m.class().weight));
+        } else {
+            members.sort_by(|a, b| {
+                b.class()
+                    .weight
+                    .cmp(&a.class().weight)
+                    .then_with(|| a.action().cmp(b.action()))
+            });
+        }
         members.dedup_by(|a, b| a.action() == b.action());
         let reversible = if category == Category::Destroy {
             let classes: Vec<&Class> = members.iter().map(|m| m.class().as_ref()).collect();
@@ -140,7 +147,7 @@ fn summarise<G: GrantView>(
     // Services in order of their most harmful action (members are sorted
     // worst first), with that action and how many they hold.
     let mut services: Vec<(&str, &str, usize)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: FastMap<&str, usize> = FastMap::default();
     for m in members {
         let service = m.action().split(':').next().unwrap_or("");
         match index.get(service) {

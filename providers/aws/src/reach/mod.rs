@@ -483,7 +483,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
 
     // Masks are interned: equal masks get the same id (the ids themselves
     // only name the classes of equal masks).
-    let mut masks: crate::fasthash::FastMap<Vec<u64>, u32> = Default::default();
+    let mut masks = Masks::default();
     let mut mask_resources: Vec<Option<Vec<u32>>> = Vec::new();
     let mut scratch = vec![0u64; mask_words(bits.len())];
     let mut kms_scratch = vec![0u64; mask_words(kms_bits.len())];
@@ -500,7 +500,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
     // Per (service, category): how many resources have reached the limit;
     // when all of them have, a summarised action of that pair yields
     // nothing and is passed over without computing its mask.
-    let mut full: crate::fasthash::FastMap<(u32, Category), usize> = Default::default();
+    let mut full = PerService::default();
     // Services of extras the table does not use, numbered after its own.
     let mut extra_services: crate::fasthash::FastMap<&str, u32> = Default::default();
     let mut extra_rs: Vec<u32> = Vec::new();
@@ -583,11 +583,10 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
             next_id = ids.next();
             let e = &table.entries[i];
             action_id = i as u32;
-            if e.summary
-                && full
-                    .get(&(e.svc, e.class.category))
-                    .is_some_and(|&n| n >= names.len())
-            {
+            if e.summary && {
+                let n = full.get(e.svc, e.class.category);
+                n > 0 && n >= names.len()
+            } {
                 continue;
             }
             fill_mask(&bits, i, &mut scratch);
@@ -651,7 +650,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
                 let n = summarised.entry(key).or_default();
                 *n += 1;
                 if *n == SUMMARY_LIMIT {
-                    *full.entry((svc, class.category)).or_default() += 1;
+                    full.bump(svc, class.category);
                 }
             }
             found.push(Found {
@@ -701,14 +700,56 @@ fn mask_has(words: &[u64], i: usize) -> bool {
         .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
 }
 
-/// The id of a mask: equal masks, equal ids.
-fn intern(masks: &mut crate::fasthash::FastMap<Vec<u64>, u32>, m: &[u64]) -> u32 {
-    if let Some(&id) = masks.get(m) {
+/// Ids of masks: equal masks, equal ids. Most policy sets have at most 64
+/// statements, so most masks are one word, kept apart to be hashed as a
+/// word rather than as a vector.
+#[derive(Default)]
+struct Masks {
+    one: crate::fasthash::FastMap<u64, u32>,
+    more: crate::fasthash::FastMap<Vec<u64>, u32>,
+}
+
+/// The id of a mask.
+fn intern(masks: &mut Masks, m: &[u64]) -> u32 {
+    let next = (masks.one.len() + masks.more.len()) as u32;
+    if let [w] = m {
+        return *masks.one.entry(*w).or_insert(next);
+    }
+    if let Some(&id) = masks.more.get(m) {
         return id;
     }
-    let id = masks.len() as u32;
-    masks.insert(m.to_vec(), id);
-    id
+    masks.more.insert(m.to_vec(), next);
+    next
+}
+
+/// A count per (service id, category), in a dense table: it is read for
+/// every candidate action.
+#[derive(Default)]
+struct PerService(Vec<usize>);
+
+impl PerService {
+    fn slot(svc: u32, category: Category) -> usize {
+        let c = match category {
+            Category::Read => 0,
+            Category::Write => 1,
+            Category::Secrets => 2,
+            Category::Escalate => 3,
+            Category::Destroy => 4,
+        };
+        svc as usize * 5 + c
+    }
+
+    fn get(&self, svc: u32, category: Category) -> usize {
+        self.0.get(Self::slot(svc, category)).copied().unwrap_or(0)
+    }
+
+    fn bump(&mut self, svc: u32, category: Category) {
+        let i = Self::slot(svc, category);
+        if i >= self.0.len() {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] += 1;
+    }
 }
 
 /// Which of `specs` match a lowercased action: a bit set (policy sets with
