@@ -871,11 +871,22 @@ impl BackupUse {
             backups.map(|b| (b, (false, false))).collect();
         if !held.is_empty() {
             let mut lower = String::new();
+            // One action's grants are usually adjacent: looked up once.
+            let mut last: Option<(&str, bool)> = None;
             for g in all {
-                lower.clear();
-                lower.push_str(g.action());
-                lower.make_ascii_lowercase();
-                if let Some(h) = held.get_mut(lower.as_str()) {
+                let action = g.action();
+                let backup = match last {
+                    Some((a, b)) if a == action => b,
+                    _ => {
+                        lower.clear();
+                        lower.push_str(action);
+                        lower.make_ascii_lowercase();
+                        let b = held.contains_key(lower.as_str());
+                        last = Some((action, b));
+                        b
+                    }
+                };
+                if let Some(h) = backup.then(|| held.get_mut(lower.as_str())).flatten() {
                     if g.conditional() {
                         h.1 = true;
                     } else {
