@@ -436,10 +436,20 @@ pub fn assess_account_with(
             classifier,
         })
     };
+    // Which catalog actions the escalation graph asks about, once.
+    let queried: Vec<bool> = classifier
+        .action_table(catalog)
+        .entries
+        .iter()
+        .map(|e| escalation::queries(&e.name, classifier))
+        .collect();
     let compute = |input: &ReachInput| -> (GrantIndex, Vec<Reach>, Asked) {
         let (g, asked) = grants_asked(input);
         let entries = group_reach(&g.views(), &grouping);
-        let queried = g.grants(|action| escalation::queries(action, classifier));
+        let queried = g.grants(|id, action| match id {
+            Some(id) => queried[id],
+            None => escalation::queries(action, classifier),
+        });
         (GrantIndex::new(queried), entries, asked)
     };
     let firsts: Vec<Option<(GrantIndex, Vec<Reach>, Asked)>> = (0..sigs.len())

@@ -151,27 +151,41 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 }
 
 pub fn evidence_of(ev: &Evaluation) -> String {
-    let mut parts: Vec<String> = ev
-        .deciding
-        .iter()
-        .map(|s| format!("{} / {}", s.policy, s.statement))
-        .collect();
-    parts.dedup();
-    let who = if parts.is_empty() {
-        "no statement named".to_string()
-    } else {
-        parts.join("; ")
-    };
+    let mut out = String::new();
     match ev.decision {
         Decision::Conditional => {
             if ev.unknown_keys.is_empty() {
-                format!("conditional: {who}")
+                out.push_str("conditional: ");
             } else {
-                format!("conditional on {}: {who}", ev.unknown_keys.join(", "))
+                out.push_str("conditional on ");
+                out.push_str(&ev.unknown_keys.join(", "));
+                out.push_str(": ");
             }
         }
-        _ => format!("allowed by {who}"),
+        _ => out.push_str("allowed by "),
     }
+    // "policy / statement" of each deciding statement, "; "-separated,
+    // a part equal to the one before left out; written in place.
+    let mut part = String::new();
+    let mut last = String::new();
+    for (i, s) in ev.deciding.iter().enumerate() {
+        part.clear();
+        part.push_str(&s.policy);
+        part.push_str(" / ");
+        part.push_str(&s.statement);
+        if i > 0 {
+            if part == last {
+                continue;
+            }
+            out.push_str("; ");
+        }
+        out.push_str(&part);
+        std::mem::swap(&mut part, &mut last);
+    }
+    if ev.deciding.is_empty() {
+        out.push_str("no statement named");
+    }
+    out
 }
 
 /// Every grant of a policy set: each candidate action evaluated on each
@@ -185,7 +199,7 @@ pub fn evidence_of(ev: &Evaluation) -> String {
 /// to evaluate and which evaluations are the same; every decision is the
 /// exact evaluator's.
 pub fn grants(input: &ReachInput) -> Vec<Grant> {
-    grants_asked(input).0.grants(|_| true)
+    grants_asked(input).0.grants(|_, _| true)
 }
 
 /// What the grouping and the escalation graph read of a grant.
@@ -282,14 +296,16 @@ impl Granted {
             .collect()
     }
 
-    /// The grants of the actions `keep` accepts (asked once per action),
-    /// written out, in order.
-    pub fn grants(&self, keep: impl Fn(&str) -> bool) -> Vec<Grant> {
+    /// The grants of the actions `keep` accepts (asked once per action,
+    /// with its id in the action table when it has one), written out, in
+    /// order.
+    pub fn grants(&self, keep: impl Fn(Option<usize>, &str) -> bool) -> Vec<Grant> {
         let mut out = Vec::new();
         // One action's grants are adjacent.
         for run in self.found.chunk_by(|a, b| a.action == b.action) {
             let action = self.action(run[0].action);
-            if !keep(action) {
+            let id = (run[0].action as usize) < self.table.entries.len();
+            if !keep(id.then_some(run[0].action as usize), action) {
                 continue;
             }
             let class = self.class(run[0].action);
@@ -1083,7 +1099,7 @@ mod tests {
             classifier: Classifier::embedded(),
         };
         let (g, asked) = grants_asked(&input);
-        (g.grants(|_| true), asked, principal, context)
+        (g.grants(|_, _| true), asked, principal, context)
     }
 
     fn summary(g: &[Grant]) -> Vec<(String, String, bool, String)> {
