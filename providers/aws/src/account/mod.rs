@@ -24,7 +24,9 @@ use crate::eval::{PolicySet, Principal};
 use crate::fasthash::{FastMap, FastSet};
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
-use crate::reach::{display_resource, grants, group_reach, GrantIndex, Grouping, ReachInput};
+use crate::reach::{
+    display_resource, grants_asked, group_reach, Asked, GrantIndex, Grouping, ReachInput,
+};
 
 mod assemble;
 mod explore;
@@ -387,27 +389,82 @@ pub fn assess_account_with<'g>(
         via: &[],
         via_conditional: false,
     };
-    let computed: Vec<(usize, GrantIndex, Vec<Reach>)> = rep
-        .par_iter()
-        .enumerate()
-        .filter_map(|(s, r)| {
-            let r = (*r)?;
-            let sig = &sigs[s];
-            let g = grants(&ReachInput {
-                set: &sig.set,
-                principal: &nodes[r].principal,
-                context: &sig.context,
-                catalog,
-                classifier,
-            });
-            let entries = group_reach(&g, &grouping);
-            let queried = g
-                .into_iter()
-                .filter(|g| escalation::queries(&g.action, classifier))
-                .collect();
-            Some((s, GrantIndex::new(queried), entries))
+    // Policy sets that differ only by the principal (a principal-dependent
+    // document makes each user its own set: a policy on
+    // `user/${aws:username}`) share the work: the first of each family is
+    // computed, and each other gets its result when its evaluator answers
+    // every question the first one's computation asked the same way (see
+    // `reach::Asked`); otherwise it is computed too.
+    // (documents, boundary, service-linked, account): one policy set.
+    type Family<'a> = (&'a [DocId], Option<DocId>, bool, &'a str);
+    let mut families: HashMap<Family, Vec<usize>> = HashMap::new();
+    for (key, &s) in &sig_index {
+        if let Some(r) = rep[s] {
+            let account = nodes[r].principal.account.as_str();
+            families
+                .entry((key.0.as_slice(), key.1, key.2, account))
+                .or_default()
+                .push(s);
+        }
+    }
+    let mut first_of: Vec<Option<usize>> = vec![None; sigs.len()];
+    for members in families.values_mut() {
+        members.sort_unstable();
+        for &s in &members[1..] {
+            first_of[s] = Some(members[0]);
+        }
+    }
+    let input = |s: usize| -> Option<ReachInput> {
+        let sig = &sigs[s];
+        Some(ReachInput {
+            set: &sig.set,
+            principal: &nodes[rep[s]?].principal,
+            context: &sig.context,
+            catalog,
+            classifier,
+        })
+    };
+    // Which catalog actions the escalation graph asks about, once.
+    let queried: Vec<bool> = classifier
+        .action_table(catalog)
+        .entries
+        .iter()
+        .map(|e| escalation::queries(&e.name, classifier))
+        .collect();
+    let compute = |input: &ReachInput| -> (GrantIndex, Vec<Reach>, Asked) {
+        let (g, asked) = grants_asked(input);
+        let entries = group_reach(&g.views(), &grouping);
+        let queried = g.grants(|id, action| match id {
+            Some(id) => queried[id],
+            None => escalation::queries(action, classifier),
+        });
+        (GrantIndex::new(queried), entries, asked)
+    };
+    let firsts: Vec<Option<(GrantIndex, Vec<Reach>, Asked)>> = (0..sigs.len())
+        .into_par_iter()
+        .map(|s| match first_of[s] {
+            None => input(s).map(|i| compute(&i)),
+            Some(_) => None,
         })
         .collect();
+    let others: Vec<(usize, GrantIndex, Vec<Reach>)> = (0..sigs.len())
+        .into_par_iter()
+        .filter_map(|s| {
+            let i = input(s)?;
+            let (g, entries, asked) = firsts[first_of[s]?].as_ref()?;
+            if asked.same_answers(&i) {
+                Some((s, g.clone(), entries.clone()))
+            } else {
+                let (g, entries, _) = compute(&i);
+                Some((s, g, entries))
+            }
+        })
+        .collect();
+    let computed = firsts
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, c)| c.map(|(g, entries, _)| (s, g, entries)))
+        .chain(others);
     let mut grouped: Vec<Vec<Reach>> = (0..sigs.len()).map(|_| Vec::new()).collect();
     for (s, g, entries) in computed {
         sigs[s].grants = g;

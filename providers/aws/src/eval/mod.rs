@@ -128,6 +128,10 @@ fn stmt_resource(
     let any_match = |list: &[crate::policy::Template], unknown: &mut Vec<String>| {
         let mut acc = Tri::False;
         for t in list {
+            if let Some(text) = t.plain() {
+                acc = acc.or(Tri::from(simple_glob(text, resource, false)));
+                continue;
+            }
             let r = match t.resolve(ctx, true) {
                 Resolved::Tokens(toks) => Tri::from(glob_match(&toks, resource, false)),
                 Resolved::Missing => Tri::False,

@@ -104,6 +104,16 @@ impl Template {
         &self.raw
     }
 
+    /// The text, when the template is plain text (no variable, no
+    /// escape): then matching it with [`simple_glob`] is matching its
+    /// resolved tokens, without building them.
+    pub fn plain(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [Piece::Text(t)] => Some(t),
+            _ => None,
+        }
+    }
+
     pub fn has_variables(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, Piece::Var { .. }))
     }
@@ -231,6 +241,28 @@ pub fn tokens_eq(pattern: &[TokOut], text: &str, ignore_case: bool) -> bool {
 
 /// Plain wildcard match without variables (action names).
 pub fn simple_glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    // A literal first or last pattern character must be the text's first
+    // or last (both ASCII here, so lowercasing keeps them one character):
+    // most patterns of a statement differ from an action or a resource
+    // there, and are rejected without scanning either string.
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let differ = |a: u8, b: u8| {
+        a.is_ascii()
+            && b.is_ascii()
+            && a != b'*'
+            && a != b'?'
+            && if ignore_case {
+                !a.eq_ignore_ascii_case(&b)
+            } else {
+                a != b
+            }
+    };
+    if let (Some(&p0), Some(&t0), Some(&pn), Some(&tn)) = (p.first(), t.first(), p.last(), t.last())
+    {
+        if differ(p0, t0) || differ(pn, tn) {
+            return false;
+        }
+    }
     if pattern.is_ascii() && text.is_ascii() {
         let p = pattern.as_bytes();
         return glob_ascii(
@@ -384,5 +416,54 @@ mod tests {
             Template::parse("${aws:username}", true).resolve(&Context::partial(), false),
             Resolved::Unknown(_)
         ));
+    }
+
+    /// simple_glob (with its shortcuts) answers as the resolved tokens of
+    /// a plain template do, on ASCII and non-ASCII text, either case mode.
+    #[test]
+    fn simple_glob_agrees_with_resolved_tokens() {
+        let words = [
+            "",
+            "*",
+            "?",
+            "a",
+            "A",
+            "ab",
+            "a*",
+            "*b",
+            "a?b",
+            "s3:get*",
+            "s3:GetObject",
+            "S3:getobject",
+            "s3:getobjecttagging",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/x",
+            "é",
+            "É*",
+            "*é",
+            "aé",
+            "İ",
+            "i̇",
+            "x*y",
+            "xzzy",
+            "?*",
+        ];
+        let ctx = Context::complete();
+        for p in words {
+            let t = Template::parse(p, true);
+            assert_eq!(t.plain(), Some(p).filter(|p| !p.is_empty()));
+            let Resolved::Tokens(toks) = t.resolve(&ctx, true) else {
+                panic!("plain text resolves")
+            };
+            for text in words {
+                for ignore_case in [false, true] {
+                    assert_eq!(
+                        simple_glob(p, text, ignore_case),
+                        glob_match(&toks, text, ignore_case),
+                        "{p:?} on {text:?}, ignore_case {ignore_case}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use blastradius_report::{Category, Certainty, Reach};
 
-use super::{arn_account, concrete, reversibility, Grant};
+use super::{arn_account, concrete, BackupUse, GrantView};
 use crate::classify::Class;
+use crate::fasthash::{FastMap, FastSet};
 
 /// Where the grants come from and how they are reached.
 pub struct Grouping<'a> {
@@ -40,7 +41,7 @@ fn environment(resource: &str, g: &Grouping) -> Option<String> {
 /// (category, resource, environment, conditional, data read). Destroy,
 /// escalate and secrets merge across services on one resource (every
 /// action listed by name); plain writes and reads too, summarised.
-type Key = (Category, String, Option<String>, bool, bool);
+type Key<'a> = (Category, &'a str, Option<&'a str>, bool, bool);
 
 /// A summarised write/read entry lists every action by name up to this
 /// many; beyond, the most harmful few and a count per service.
@@ -48,37 +49,65 @@ pub const SUMMARY_NAMED: usize = 12;
 /// How many per-service counts a summarised entry lists.
 pub const SUMMARY_SERVICES: usize = 10;
 
-pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
-    let mut groups: BTreeMap<Key, Vec<&Grant>> = BTreeMap::new();
+pub fn group_reach<G: GrantView>(grants: &[G], g: &Grouping) -> Vec<Reach> {
+    // How a resource is shown, and its environment, depend on the resource
+    // alone: worked out once per distinct resource, not per grant.
+    let mut shown: FastMap<&str, (String, Option<String>)> = FastMap::default();
     for gr in grants {
+        shown.entry(gr.resource()).or_insert_with(|| {
+            (
+                display_resource(gr.resource(), g.account),
+                environment(gr.resource(), g),
+            )
+        });
+    }
+    let mut groups: BTreeMap<Key, Vec<&G>> = BTreeMap::new();
+    for gr in grants {
+        let (resource, environment) = &shown[gr.resource()];
         let key = (
-            gr.class.category,
-            display_resource(&gr.resource, g.account),
-            environment(&gr.resource, g),
-            gr.conditional || g.via_conditional,
-            gr.class.data,
+            gr.class().category,
+            resource.as_str(),
+            environment.as_deref(),
+            gr.conditional() || g.via_conditional,
+            gr.class().data,
         );
         groups.entry(key).or_default().push(gr);
     }
+    // Every backup a destroy entry may ask about, looked up in one pass.
+    let mut destroying: FastSet<*const Class> = FastSet::default();
+    let backups: FastSet<String> = grants
+        .iter()
+        .filter(|gr| gr.class().category == Category::Destroy)
+        .filter(|gr| destroying.insert(std::sync::Arc::as_ptr(gr.class())))
+        .flat_map(|gr| gr.class().backups.iter().map(|b| b.to_ascii_lowercase()))
+        .collect();
+    let backup_use = BackupUse::of(grants, backups.into_iter());
     let mut out = Vec::with_capacity(groups.len());
     for ((category, resource, environment, conditional, data), mut members) in groups {
-        members.sort_by(|a, b| {
-            b.class
-                .weight
-                .cmp(&a.class.weight)
-                .then_with(|| a.action.cmp(&b.action))
-        });
-        members.dedup_by(|a, b| a.action == b.action);
+        // Worst first, then by name. Grants usually come in name order
+        // (a policy set's are), and then a stable sort on the weight alone
+        // gives that same order.
+        if members.is_sorted_by(|a, b| a.action() <= b.action()) {
+            members.sort_by_key(|m| std::cmp::Reverse(m.class().weight));
+        } else {
+            members.sort_by(|a, b| {
+                b.class()
+                    .weight
+                    .cmp(&a.class().weight)
+                    .then_with(|| a.action().cmp(b.action()))
+            });
+        }
+        members.dedup_by(|a, b| a.action() == b.action());
         let reversible = if category == Category::Destroy {
-            let classes: Vec<&Class> = members.iter().map(|m| m.class.as_ref()).collect();
-            reversibility(&classes, grants)
+            let classes: Vec<&Class> = members.iter().map(|m| m.class().as_ref()).collect();
+            backup_use.reversibility(&classes)
         } else {
             None
         };
-        let mut evidence = members[0].evidence.to_string();
+        let mut evidence = members[0].evidence().to_string();
         let others = members
             .iter()
-            .filter(|m| m.evidence != members[0].evidence)
+            .filter(|m| m.evidence() != members[0].evidence())
             .count();
         if others > 0 {
             evidence.push_str(&format!(" (and {others} more actions by other statements)"));
@@ -86,12 +115,12 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
         let actions = if !concrete(category) && !data {
             summarise(&members, category, &mut evidence)
         } else {
-            members.iter().map(|m| m.action.clone()).collect()
+            members.iter().map(|m| m.action().to_string()).collect()
         };
         out.push(Reach {
             actions: actions.into(),
-            resource,
-            environment,
+            resource: resource.to_string(),
+            environment: environment.map(str::to_string),
             category,
             conditional,
             via: g.via.to_vec(),
@@ -109,19 +138,23 @@ pub fn group_reach(grants: &[Grant], g: &Grouping) -> Vec<Reach> {
 /// first), its most harmful action by name, then one
 /// `service:* (N more write actions)` item per service. The evidence says
 /// what was summarised and where the full list comes from.
-fn summarise(members: &[&Grant], category: Category, evidence: &mut String) -> Vec<String> {
+fn summarise<G: GrantView>(
+    members: &[&G],
+    category: Category,
+    evidence: &mut String,
+) -> Vec<String> {
     let word = category.as_str();
     // Services in order of their most harmful action (members are sorted
     // worst first), with that action and how many they hold.
     let mut services: Vec<(&str, &str, usize)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: FastMap<&str, usize> = FastMap::default();
     for m in members {
-        let service = m.action.split(':').next().unwrap_or("");
+        let service = m.action().split(':').next().unwrap_or("");
         match index.get(service) {
             Some(&i) => services[i].2 += 1,
             None => {
                 index.insert(service, services.len());
-                services.push((service, m.action.as_str(), 1));
+                services.push((service, m.action(), 1));
             }
         }
     }
@@ -130,7 +163,7 @@ fn summarise(members: &[&Grant], category: Category, evidence: &mut String) -> V
     // is a lower bound.
     let capped = services.iter().any(|s| s.2 >= super::SUMMARY_LIMIT);
     if members.len() <= SUMMARY_NAMED && !capped {
-        return members.iter().map(|m| m.action.clone()).collect();
+        return members.iter().map(|m| m.action().to_string()).collect();
     }
     let shown = &services[..services.len().min(SUMMARY_SERVICES)];
     let mut actions: Vec<String> = shown.iter().map(|s| s.1.to_string()).collect();

@@ -151,27 +151,41 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 }
 
 pub fn evidence_of(ev: &Evaluation) -> String {
-    let mut parts: Vec<String> = ev
-        .deciding
-        .iter()
-        .map(|s| format!("{} / {}", s.policy, s.statement))
-        .collect();
-    parts.dedup();
-    let who = if parts.is_empty() {
-        "no statement named".to_string()
-    } else {
-        parts.join("; ")
-    };
+    let mut out = String::new();
     match ev.decision {
         Decision::Conditional => {
             if ev.unknown_keys.is_empty() {
-                format!("conditional: {who}")
+                out.push_str("conditional: ");
             } else {
-                format!("conditional on {}: {who}", ev.unknown_keys.join(", "))
+                out.push_str("conditional on ");
+                out.push_str(&ev.unknown_keys.join(", "));
+                out.push_str(": ");
             }
         }
-        _ => format!("allowed by {who}"),
+        _ => out.push_str("allowed by "),
     }
+    // "policy / statement" of each deciding statement, "; "-separated,
+    // a part equal to the one before left out; written in place.
+    let mut part = String::new();
+    let mut last = String::new();
+    for (i, s) in ev.deciding.iter().enumerate() {
+        part.clear();
+        part.push_str(&s.policy);
+        part.push_str(" / ");
+        part.push_str(&s.statement);
+        if i > 0 {
+            if part == last {
+                continue;
+            }
+            out.push_str("; ");
+        }
+        out.push_str(&part);
+        std::mem::swap(&mut part, &mut last);
+    }
+    if ev.deciding.is_empty() {
+        out.push_str("no statement named");
+    }
+    out
 }
 
 /// Every grant of a policy set: each candidate action evaluated on each
@@ -185,12 +199,227 @@ pub fn evidence_of(ev: &Evaluation) -> String {
 /// to evaluate and which evaluations are the same; every decision is the
 /// exact evaluator's.
 pub fn grants(input: &ReachInput) -> Vec<Grant> {
-    let account = input.principal.account.clone();
-    let kms_set = {
-        let mut s = input.set.clone();
-        s.resource = default_key_policy(&account);
-        s
+    grants_asked(input).0.grants(|_, _| true)
+}
+
+/// What the grouping and the escalation graph read of a grant.
+pub trait GrantView {
+    fn action(&self) -> &str;
+    fn class(&self) -> &std::sync::Arc<Class>;
+    fn resource(&self) -> &str;
+    fn conditional(&self) -> bool;
+    fn evidence(&self) -> &std::sync::Arc<str>;
+}
+
+impl GrantView for Grant {
+    fn action(&self) -> &str {
+        &self.action
+    }
+    fn class(&self) -> &std::sync::Arc<Class> {
+        &self.class
+    }
+    fn resource(&self) -> &str {
+        &self.resource
+    }
+    fn conditional(&self) -> bool {
+        self.conditional
+    }
+    fn evidence(&self) -> &std::sync::Arc<str> {
+        &self.evidence
+    }
+}
+
+/// Every grant of a policy set, in [`grants`] order, held compactly:
+/// actions by table id and resources by index, so that the many grants
+/// only grouped into entries are never written out as strings.
+pub struct Granted {
+    table: std::sync::Arc<ActionTable>,
+    /// Actions the table does not hold; their ids follow the table's.
+    extras: Vec<(String, std::sync::Arc<Class>)>,
+    resources: Vec<String>,
+    found: Vec<Found>,
+}
+
+struct Found {
+    action: u32,
+    resource: u32,
+    conditional: bool,
+    evidence: std::sync::Arc<str>,
+}
+
+/// One grant of a [`Granted`].
+#[derive(Clone, Copy)]
+pub struct GrantRef<'a> {
+    of: &'a Granted,
+    found: &'a Found,
+}
+
+impl GrantView for GrantRef<'_> {
+    fn action(&self) -> &str {
+        self.of.action(self.found.action)
+    }
+    fn class(&self) -> &std::sync::Arc<Class> {
+        self.of.class(self.found.action)
+    }
+    fn resource(&self) -> &str {
+        &self.of.resources[self.found.resource as usize]
+    }
+    fn conditional(&self) -> bool {
+        self.found.conditional
+    }
+    fn evidence(&self) -> &std::sync::Arc<str> {
+        &self.found.evidence
+    }
+}
+
+impl Granted {
+    fn action(&self, id: u32) -> &str {
+        let id = id as usize;
+        match self.table.entries.get(id) {
+            Some(e) => &e.name,
+            None => &self.extras[id - self.table.entries.len()].0,
+        }
+    }
+
+    fn class(&self, id: u32) -> &std::sync::Arc<Class> {
+        let id = id as usize;
+        match self.table.entries.get(id) {
+            Some(e) => &e.class,
+            None => &self.extras[id - self.table.entries.len()].1,
+        }
+    }
+
+    pub fn views(&self) -> Vec<GrantRef<'_>> {
+        self.found
+            .iter()
+            .map(|found| GrantRef { of: self, found })
+            .collect()
+    }
+
+    /// The grants of the actions `keep` accepts (asked once per action,
+    /// with its id in the action table when it has one), written out, in
+    /// order.
+    pub fn grants(&self, keep: impl Fn(Option<usize>, &str) -> bool) -> Vec<Grant> {
+        let mut out = Vec::new();
+        // One action's grants are adjacent.
+        for run in self.found.chunk_by(|a, b| a.action == b.action) {
+            let action = self.action(run[0].action);
+            let id = (run[0].action as usize) < self.table.entries.len();
+            if !keep(id.then_some(run[0].action as usize), action) {
+                continue;
+            }
+            let class = self.class(run[0].action);
+            out.extend(run.iter().map(|f| Grant {
+                action: action.to_string(),
+                class: class.clone(),
+                resource: self.resources[f.resource as usize].clone(),
+                conditional: f.conditional,
+                evidence: f.evidence.clone(),
+            }));
+        }
+        out
+    }
+}
+
+/// What one [`grants`] computation asked the evaluator, and what it
+/// answered. Everything else that computation does is a function of the
+/// policy set, the catalog, the classifier, the principal's account and
+/// these answers alone: another principal of the same account under the
+/// same policy set whose evaluator gives the same answers to the same
+/// questions goes through the same steps, so it has the same grants (it
+/// may be asked nothing else: each step, and so each next question, is
+/// the same as here).
+#[derive(Debug)]
+pub struct Asked {
+    account: String,
+    questions: Vec<Question>,
+}
+
+#[derive(Debug)]
+struct Question {
+    action: String,
+    resource: String,
+    kms: bool,
+    /// The resource's account when it is another than the principal's.
+    cross: Option<String>,
+    decided: Decided,
+}
+
+impl Asked {
+    /// Whether `input` gets the same answers to every question; `input`
+    /// must hold the policy set, catalog and classifier these were asked
+    /// under (then its grants are those of the computation that asked).
+    pub fn same_answers(&self, input: &ReachInput) -> bool {
+        if input.principal.account != self.account {
+            return false;
+        }
+        let mut kms_set: Option<PolicySet> = None;
+        self.questions.iter().all(|q| {
+            let set = if q.kms {
+                kms_set.get_or_insert_with(|| with_key_policy(input.set, &self.account))
+            } else {
+                input.set
+            };
+            decide(
+                set,
+                input,
+                &self.account,
+                &q.action,
+                &q.resource,
+                q.kms,
+                q.cross.as_deref(),
+            ) == q.decided
+        })
+    }
+}
+
+/// The set with the assumed default key policy as its resource policy.
+fn with_key_policy(set: &PolicySet, account: &str) -> PolicySet {
+    let mut s = set.clone();
+    s.resource = default_key_policy(account);
+    s
+}
+
+/// The evaluator's answer for one action on one resource, as a grant
+/// would carry it.
+fn decide(
+    set: &PolicySet,
+    input: &ReachInput,
+    account: &str,
+    action: &str,
+    resource: &str,
+    kms: bool,
+    cross: Option<&str>,
+) -> Decided {
+    let req = Request {
+        principal: input.principal,
+        action,
+        resource,
+        resource_account: Some(account),
+        context: input.context,
     };
+    let ev = evaluate(set, &req);
+    let conditional = match ev.decision {
+        Decision::Allowed => false,
+        Decision::Conditional => true,
+        Decision::ImplicitDeny | Decision::ExplicitDeny => return None,
+    };
+    let mut evidence = evidence_of(&ev);
+    if kms {
+        evidence.push_str(" (assuming the default key policy)");
+    }
+    if let Some(acct) = cross {
+        evidence.push_str(&format!(
+            " (cross-account: also needs a resource policy in {acct})"
+        ));
+    }
+    Some((conditional, evidence.into()))
+}
+
+/// [`grants`], and the questions it asked.
+pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
+    let account = input.principal.account.clone();
+    let kms_set = with_key_policy(input.set, &account);
     let table = input.classifier.action_table(input.catalog);
     // The evaluator's answer depends on the action only through which
     // statements' Action/NotAction match it (and, for the trust-policy and
@@ -270,13 +499,15 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
 
     // Masks are interned: equal masks get the same id (the ids themselves
     // only name the classes of equal masks).
-    let mut masks: crate::fasthash::FastMap<Vec<u64>, u32> = Default::default();
+    let mut masks = Masks::default();
     let mut mask_resources: Vec<Option<Vec<u32>>> = Vec::new();
     let mut scratch = vec![0u64; mask_words(bits.len())];
     let mut kms_scratch = vec![0u64; mask_words(kms_bits.len())];
     let mut memo: crate::fasthash::FastMap<(u8, u32, u32), Decided> = Default::default();
-    let mut out = Vec::new();
-    let mut found: Vec<Grant> = Vec::new();
+    let mut questions: Vec<Question> = Vec::new();
+    let mut out: Vec<Found> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
+    let mut extra_list: Vec<(String, std::sync::Arc<Class>)> = Vec::new();
     // Plain writes and reads are summarised per service: after
     // SUMMARY_LIMIT allowed actions on one resource the rest of that
     // service's plain writes/reads are not evaluated (`*` alone is 22,000
@@ -285,7 +516,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     // Per (service, category): how many resources have reached the limit;
     // when all of them have, a summarised action of that pair yields
     // nothing and is passed over without computing its mask.
-    let mut full: crate::fasthash::FastMap<(u32, Category), usize> = Default::default();
+    let mut full = PerService::default();
     // Services of extras the table does not use, numbered after its own.
     let mut extra_services: crate::fasthash::FastMap<&str, u32> = Default::default();
     let mut extra_rs: Vec<u32> = Vec::new();
@@ -315,6 +546,7 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
         let extra_name;
         let extra_lower;
         let extra_class;
+        let action_id: u32;
         let (action, lower, class, summary, svc, resources, mask_id): (
             &str,
             &str,
@@ -328,6 +560,8 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             extra_name = extras.next().unwrap_or_default();
             extra_lower = extra_name.to_ascii_lowercase();
             extra_class = input.classifier.classify_shared(extra_name, input.catalog);
+            extra_list.push((extra_name.to_string(), extra_class.clone()));
+            action_id = (table.entries.len() + extra_list.len() - 1) as u32;
             let l = extra_lower.as_str();
             let m = action_mask(&specs, l);
             extra_rs.clear();
@@ -364,11 +598,11 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             let i = next_id.unwrap_or_default();
             next_id = ids.next();
             let e = &table.entries[i];
-            if e.summary
-                && full
-                    .get(&(e.svc, e.class.category))
-                    .is_some_and(|&n| n >= names.len())
-            {
+            action_id = i as u32;
+            if e.summary && {
+                let n = full.get(e.svc, e.class.category);
+                n > 0 && n >= names.len()
+            } {
                 continue;
             }
             fill_mask(&bits, i, &mut scratch);
@@ -414,30 +648,16 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
             let res_acct = res_accts[ri as usize];
             let cross = res_acct.is_some_and(|a| a != account);
             let decided = memo.entry((pclass, mask_id, ri)).or_insert_with(|| {
-                let req = Request {
-                    principal: input.principal,
-                    action,
-                    resource,
-                    resource_account: Some(&account),
-                    context: input.context,
-                };
-                let ev = evaluate(set, &req);
-                let conditional = match ev.decision {
-                    Decision::Allowed => false,
-                    Decision::Conditional => true,
-                    Decision::ImplicitDeny | Decision::ExplicitDeny => return None,
-                };
-                let mut evidence = evidence_of(&ev);
-                if kms {
-                    evidence.push_str(" (assuming the default key policy)");
-                }
-                if cross {
-                    evidence.push_str(&format!(
-                        " (cross-account: also needs a resource policy in {})",
-                        res_acct.unwrap_or_default()
-                    ));
-                }
-                Some((conditional, evidence.into()))
+                let cross = cross.then(|| res_acct.unwrap_or_default());
+                let decided = decide(set, input, &account, action, resource, kms, cross);
+                questions.push(Question {
+                    action: action.to_string(),
+                    resource: resource.to_string(),
+                    kms,
+                    cross: cross.map(str::to_string),
+                    decided: decided.clone(),
+                });
+                decided
             });
             let Some((conditional, evidence)) = decided.clone() else {
                 continue;
@@ -446,23 +666,29 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
                 let n = summarised.entry(key).or_default();
                 *n += 1;
                 if *n == SUMMARY_LIMIT {
-                    *full.entry((svc, class.category)).or_default() += 1;
+                    full.bump(svc, class.category);
                 }
             }
-            found.push(Grant {
-                action: action.to_string(),
-                class: class.clone(),
-                resource: resource.to_string(),
+            found.push(Found {
+                action: action_id,
+                resource: ri,
                 conditional: conditional || cross,
                 evidence,
             });
         }
-        if found.iter().any(|g| g.resource == "*" && !g.conditional) {
-            found.retain(|g| g.resource == "*");
+        let every = |f: &Found| names[f.resource as usize] == "*";
+        if found.iter().any(|f| every(f) && !f.conditional) {
+            found.retain(every);
         }
         out.append(&mut found);
     }
-    out
+    let granted = Granted {
+        table,
+        extras: extra_list,
+        resources: names,
+        found: out,
+    };
+    (granted, Asked { account, questions })
 }
 
 /// A memoised decision: `None` denied, else (conditional, evidence).
@@ -490,14 +716,56 @@ fn mask_has(words: &[u64], i: usize) -> bool {
         .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
 }
 
-/// The id of a mask: equal masks, equal ids.
-fn intern(masks: &mut crate::fasthash::FastMap<Vec<u64>, u32>, m: &[u64]) -> u32 {
-    if let Some(&id) = masks.get(m) {
+/// Ids of masks: equal masks, equal ids. Most policy sets have at most 64
+/// statements, so most masks are one word, kept apart to be hashed as a
+/// word rather than as a vector.
+#[derive(Default)]
+struct Masks {
+    one: crate::fasthash::FastMap<u64, u32>,
+    more: crate::fasthash::FastMap<Vec<u64>, u32>,
+}
+
+/// The id of a mask.
+fn intern(masks: &mut Masks, m: &[u64]) -> u32 {
+    let next = (masks.one.len() + masks.more.len()) as u32;
+    if let [w] = m {
+        return *masks.one.entry(*w).or_insert(next);
+    }
+    if let Some(&id) = masks.more.get(m) {
         return id;
     }
-    let id = masks.len() as u32;
-    masks.insert(m.to_vec(), id);
-    id
+    masks.more.insert(m.to_vec(), next);
+    next
+}
+
+/// A count per (service id, category), in a dense table: it is read for
+/// every candidate action.
+#[derive(Default)]
+struct PerService(Vec<usize>);
+
+impl PerService {
+    fn slot(svc: u32, category: Category) -> usize {
+        let c = match category {
+            Category::Read => 0,
+            Category::Write => 1,
+            Category::Secrets => 2,
+            Category::Escalate => 3,
+            Category::Destroy => 4,
+        };
+        svc as usize * 5 + c
+    }
+
+    fn get(&self, svc: u32, category: Category) -> usize {
+        self.0.get(Self::slot(svc, category)).copied().unwrap_or(0)
+    }
+
+    fn bump(&mut self, svc: u32, category: Category) {
+        let i = Self::slot(svc, category);
+        if i >= self.0.len() {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] += 1;
+    }
 }
 
 /// Which of `specs` match a lowercased action: a bit set (policy sets with
@@ -602,29 +870,74 @@ fn glob_lower(pattern: &str, text: &str) -> bool {
 /// cannot, `None` when unknown (a conditional grant, or nothing is known
 /// about backups of these actions).
 pub fn reversibility(actions: &[&Class], all: &[Grant]) -> Option<bool> {
-    if actions.iter().any(|c| c.destroys_backups) {
-        return Some(false);
-    }
-    let backups: BTreeSet<String> = actions
+    let backups = actions
         .iter()
-        .flat_map(|c| c.backups.iter().map(|b| b.to_ascii_lowercase()))
-        .collect();
-    if backups.is_empty() {
-        return None;
+        .flat_map(|c| c.backups.iter().map(|b| b.to_ascii_lowercase()));
+    BackupUse::of(all, backups).reversibility(actions)
+}
+
+/// How a principal's grants hold some backup actions (lowercased): whether
+/// some grant of each is unconditional, whether some is conditional. One
+/// pass over the grants answers [`reversibility`] for every destroy entry.
+pub(crate) struct BackupUse(crate::fasthash::FastMap<String, (bool, bool)>);
+
+impl BackupUse {
+    pub(crate) fn of<G: GrantView>(all: &[G], backups: impl Iterator<Item = String>) -> BackupUse {
+        let mut held: crate::fasthash::FastMap<String, (bool, bool)> =
+            backups.map(|b| (b, (false, false))).collect();
+        if !held.is_empty() {
+            let mut lower = String::new();
+            // One action's grants are usually adjacent: looked up once.
+            let mut last: Option<(&str, bool)> = None;
+            for g in all {
+                let action = g.action();
+                let backup = match last {
+                    Some((a, b)) if a == action => b,
+                    _ => {
+                        lower.clear();
+                        lower.push_str(action);
+                        lower.make_ascii_lowercase();
+                        let b = held.contains_key(lower.as_str());
+                        last = Some((action, b));
+                        b
+                    }
+                };
+                if let Some(h) = backup.then(|| held.get_mut(lower.as_str())).flatten() {
+                    if g.conditional() {
+                        h.1 = true;
+                    } else {
+                        h.0 = true;
+                    }
+                }
+            }
+        }
+        BackupUse(held)
     }
-    let mut conditional = false;
-    for g in all {
-        if backups.contains(&g.action.to_ascii_lowercase()) {
-            if !g.conditional {
+
+    /// [`reversibility`] of `actions`, whose backups must all be among
+    /// those this was built for.
+    pub(crate) fn reversibility(&self, actions: &[&Class]) -> Option<bool> {
+        if actions.iter().any(|c| c.destroys_backups) {
+            return Some(false);
+        }
+        let mut any = false;
+        let mut conditional = false;
+        for b in actions.iter().flat_map(|c| c.backups.iter()) {
+            any = true;
+            let (unconditional, cond) = self
+                .0
+                .get(&b.to_ascii_lowercase())
+                .copied()
+                .unwrap_or_default();
+            if unconditional {
                 return Some(false);
             }
-            conditional = true;
+            conditional |= cond;
         }
-    }
-    if conditional {
-        None
-    } else {
-        Some(true)
+        match (any, conditional) {
+            (false, _) | (true, true) => None,
+            (true, false) => Some(true),
+        }
     }
 }
 
@@ -638,7 +951,7 @@ pub fn concrete(category: Category) -> bool {
 
 /// A principal's grants indexed by lowercased action: the escalation
 /// checks ask "may it do X on Y" for many Y.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct GrantIndex {
     pub list: Vec<Grant>,
     /// Lowercased action -> its range of `order`.
@@ -772,5 +1085,63 @@ mod tests {
             .next()
             .is_none());
         assert!(GrantIndex::default().for_action("s3:x").next().is_none());
+    }
+
+    /// Grants of `user` under one policy set naming `${aws:username}`.
+    fn user_grants(set: &PolicySet, user: &str) -> (Vec<Grant>, Asked, Principal, Context) {
+        let principal = Principal::from_arn(&format!("arn:aws:iam::111122223333:user/{user}"));
+        let context = Context::partial().with("aws:username", user);
+        let input = ReachInput {
+            set,
+            principal: &principal,
+            context: &context,
+            catalog: crate::classify::default_catalog(),
+            classifier: Classifier::embedded(),
+        };
+        let (g, asked) = grants_asked(&input);
+        (g.grants(|_, _| true), asked, principal, context)
+    }
+
+    fn summary(g: &[Grant]) -> Vec<(String, String, bool, String)> {
+        g.iter()
+            .map(|g| {
+                let e = g.evidence.to_string();
+                (g.action.clone(), g.resource.clone(), g.conditional, e)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_answers_means_same_grants_and_a_different_answer_is_seen() {
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "iam:CreateAccessKey"],
+                 "Resource": ["arn:aws:s3:::shared/*", "arn:aws:iam::*:user/${aws:username}"]},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:username": "alice"}}}
+            ]
+        });
+        let set = PolicySet {
+            identity: vec![parse_policy(&doc, "self").expect("policy")],
+            ..PolicySet::default()
+        };
+        let (alice, asked, ..) = user_grants(&set, "alice");
+        let (bob, _, bob_principal, bob_context) = user_grants(&set, "bob");
+        let (carol, _, carol_principal, carol_context) = user_grants(&set, "carol");
+        let input = |principal, context| ReachInput {
+            set: &set,
+            principal,
+            context,
+            catalog: crate::classify::default_catalog(),
+            classifier: Classifier::embedded(),
+        };
+        // Alice may put objects, Bob may not: an answer differs.
+        assert_ne!(summary(&alice), summary(&bob));
+        assert!(!asked.same_answers(&input(&bob_principal, &bob_context)));
+        // Bob and Carol answer alike, and have the same grants.
+        let (_, bob_asked, ..) = user_grants(&set, "bob");
+        assert!(bob_asked.same_answers(&input(&carol_principal, &carol_context)));
+        assert_eq!(summary(&bob), summary(&carol));
     }
 }
