@@ -281,6 +281,42 @@ impl Classifier {
         c
     }
 
+    /// [`Classifier::classify_shared`] of many actions at once, the ones
+    /// not classified yet on all cores (the action table classifies every
+    /// action of the catalog).
+    pub fn classify_all(
+        &self,
+        actions: &[String],
+        catalog: &dyn crate::classify::ActionCatalog,
+    ) -> Vec<std::sync::Arc<Class>> {
+        use rayon::prelude::*;
+        let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
+        let known: Vec<Option<std::sync::Arc<Class>>> = match self.shared.lock() {
+            Ok(cache) => {
+                let m = cache.get(&which);
+                actions
+                    .iter()
+                    .map(|a| m.and_then(|m| m.get(a.as_str())).cloned())
+                    .collect()
+            }
+            Err(_) => vec![None; actions.len()],
+        };
+        let classes: Vec<std::sync::Arc<Class>> = actions
+            .par_iter()
+            .zip(known)
+            .map(|(a, k)| {
+                k.unwrap_or_else(|| std::sync::Arc::new(self.classify(a, catalog.access_level(a))))
+            })
+            .collect();
+        if let Ok(mut cache) = self.shared.lock() {
+            let m = cache.entry(which).or_default();
+            for (a, c) in actions.iter().zip(&classes) {
+                m.entry(a.clone()).or_insert_with(|| c.clone());
+            }
+        }
+        classes
+    }
+
     /// The dense action table of `catalog` (every action with an integer
     /// id and its class), built once per (classifier, catalog).
     pub fn action_table(

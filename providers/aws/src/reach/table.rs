@@ -79,11 +79,12 @@ impl ActionTable {
         let mut names = catalog.expand("*");
         names.sort();
         names.dedup();
+        let classes = classifier.classify_all(&names, catalog);
         let mut services: FastMap<String, u32> = FastMap::default();
         let entries: Vec<ActionEntry> = names
             .into_iter()
-            .map(|name| {
-                let class = classifier.classify_shared(&name, catalog);
+            .zip(classes)
+            .map(|(name, class)| {
                 let lower = name.to_ascii_lowercase();
                 let service = name.split(':').next().unwrap_or("");
                 let n = services.len() as u32;
