@@ -278,6 +278,9 @@ pub struct Transitive<'a, 's> {
     /// are `by_key[starts[k]..starts[k + 1]]`, in the order made.
     by_key: Vec<u32>,
     starts: Vec<u32>,
+    /// Per key of the walk (filled by `finish`): the actions it keeps, as
+    /// a set of places in the order by harm.
+    kept: Vec<u64>,
     /// Chains (hops, the principal at their end) in the order found.
     pub chains: Vec<(Vec<String>, &'a str)>,
 }
@@ -343,6 +346,7 @@ impl<'a, 's> Transitive<'a, 's> {
             added: Vec::new(),
             by_key: Vec::new(),
             starts: Vec::new(),
+            kept: Vec::new(),
             chains: Vec::new(),
         }
     }
@@ -480,6 +484,8 @@ impl<'a, 's> Transitive<'a, 's> {
         }
         self.starts = starts;
         self.by_key = by_key;
+        let words = self.s.present.words;
+        let mut kept = vec![0u64; self.order.len() * words];
         let mut built: Vec<Built> = Vec::new();
         for k in 0..self.order.len() {
             let members = self.members(k as u32);
@@ -498,7 +504,10 @@ impl<'a, 's> Transitive<'a, 's> {
             } else {
                 NONE
             };
-            let mut head: Option<(u32, u32, u32)> = None;
+            // (place in the order by harm, contribution) of the headline:
+            // the most harmful action, then the first name.
+            let mut head: Option<(u32, u32)> = None;
+            let set = k * words..(k + 1) * words;
             let (mut count, mut holders) = (0, 0);
             let mut reversible = (category == Category::Destroy).then_some(true);
             let mut last_chain = None;
@@ -508,11 +517,12 @@ impl<'a, 's> Transitive<'a, 's> {
                 for a in self.survivors(certain, every, contribution) {
                     any = true;
                     count += 1;
-                    // The headline: the most harmful action, then the
-                    // first name (ids follow name order).
-                    let w = names.weight(a);
-                    if head.is_none_or(|(hw, ha, _)| w > hw || (w == hw && a < ha)) {
-                        head = Some((w, a, c));
+                    let Some(&r) = self.numbering.harm_rank.get(a as usize) else {
+                        continue;
+                    };
+                    kept[set.start + (r as usize >> 6)] |= 1u64 << (r & 63);
+                    if head.is_none_or(|(hr, _)| r < hr) {
+                        head = Some((r, c));
                     }
                 }
                 if !any {
@@ -532,9 +542,10 @@ impl<'a, 's> Transitive<'a, 's> {
                     }
                 }
             }
-            let Some((weight, _, head)) = head else {
+            let Some((place, head)) = head else {
                 continue;
             };
+            let weight = names.weight(self.numbering.by_harm[place as usize]);
             if self
                 .chains
                 .get(self.contributions[head as usize].chain as usize)
@@ -547,8 +558,6 @@ impl<'a, 's> Transitive<'a, 's> {
                 category,
                 data,
                 cond,
-                certain,
-                every,
                 weight,
                 head,
                 count,
@@ -556,6 +565,7 @@ impl<'a, 's> Transitive<'a, 's> {
                 reversible,
             });
         }
+        self.kept = kept;
         // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
         // harmful resources keep entries of their own; the rest are merged
         // into one entry that still names every action (the contract), so
@@ -586,7 +596,9 @@ impl<'a, 's> Transitive<'a, 's> {
                 let mut union = vec![0u64; self.s.present.words];
                 let mut reversible = Some(true);
                 for b in rest {
-                    self.by_harm_into(&mut union, self.ids_of(b));
+                    for (u, w) in union.iter_mut().zip(self.kept_of(b)) {
+                        *u |= w;
+                    }
                     match b.reversible {
                         Some(false) => reversible = Some(false),
                         None if reversible != Some(false) => reversible = None,
@@ -648,11 +660,11 @@ impl<'a, 's> Transitive<'a, 's> {
             .filter(move |&a| !present.contains(certain, a) && !held.contains(every, a))
     }
 
-    /// A built entry's actions, in the order they were merged.
-    fn ids_of<'t>(&'t self, b: &'t Built) -> impl Iterator<Item = u32> + 't {
-        self.members(b.key)
-            .iter()
-            .flat_map(move |&c| self.survivors(b.certain, b.every, &self.contributions[c as usize]))
+    /// A built entry's actions, as a set of places in the order by harm.
+    fn kept_of(&self, b: &Built) -> &[u64] {
+        let words = self.s.present.words;
+        let k = b.key as usize;
+        &self.kept[k * words..(k + 1) * words]
     }
 
     fn head(&self, b: &Built) -> &Contribution<'a> {
@@ -670,15 +682,6 @@ impl<'a, 's> Transitive<'a, 's> {
         &self.head(b).source.reach.resource
     }
 
-    /// Adds actions to a set of places in the order by harm.
-    fn by_harm_into(&self, set: &mut [u64], ids: impl Iterator<Item = u32>) {
-        for a in ids {
-            if let Some(&r) = self.numbering.harm_rank.get(a as usize) {
-                set[r as usize >> 6] |= 1u64 << (r & 63);
-            }
-        }
-    }
-
     /// The actions of a set of places, most harmful first, then by name.
     fn harm_ordered(&self, set: &[u64]) -> Vec<u32> {
         set_bits(set)
@@ -688,9 +691,7 @@ impl<'a, 's> Transitive<'a, 's> {
 
     /// A chosen merged entry, spelled out: its actions headline first.
     fn spell(&self, b: &Built) -> (Reach, Vec<u32>) {
-        let mut set = vec![0u64; self.s.present.words];
-        self.by_harm_into(&mut set, self.ids_of(b));
-        let ids = self.harm_ordered(&set);
+        let ids = self.harm_ordered(self.kept_of(b));
         let head = self.head(b);
         let (hops, holder) = &self.chains[head.chain as usize];
         let source = &*head.source.reach;
@@ -748,10 +749,6 @@ struct Built {
     category: Category,
     data: bool,
     cond: bool,
-    /// Blocks whose actions the entry leaves out: those of the same key
-    /// reached unconditionally, those held on every resource.
-    certain: u32,
-    every: u32,
     /// The headline action's weight, and the contribution it came by.
     weight: u32,
     head: u32,
