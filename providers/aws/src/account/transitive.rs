@@ -684,9 +684,10 @@ impl<'a, 's> Transitive<'a, 's> {
 
     /// The actions of a set of places, most harmful first, then by name.
     fn harm_ordered(&self, set: &[u64]) -> Vec<u32> {
-        set_bits(set)
-            .filter_map(|r| self.numbering.by_harm.get(r as usize).copied())
-            .collect()
+        // Sized exactly: the walks' lists are held until all walks end.
+        let mut out = Vec::with_capacity(set.iter().map(|w| w.count_ones() as usize).sum());
+        out.extend(set_bits(set).filter_map(|r| self.numbering.by_harm.get(r as usize).copied()));
+        out
     }
 
     /// A chosen merged entry, spelled out: its actions headline first.
