@@ -86,7 +86,7 @@ pub struct Numbering {
     /// principals, as (list reached unconditionally, list reached under a
     /// condition, entry index): a walk merges thousands of them and skips
     /// most by the list alone.
-    pub transit: Vec<Vec<(u32, u32, u32)>>,
+    transit: Vec<Vec<(u32, u32, u32)>>,
     /// Action ids by harm (weight, then name), and each id's place in
     /// that order: a set of places read in order is a sorted list.
     by_harm: Vec<u32>,
