@@ -6,7 +6,7 @@
 //! themselves (copies of shared entries, duplicates dropped) are then made
 //! for all principals in parallel.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::Arc;
 
 use blastradius_report::{Assessment, Category, Certainty, Finding, Provider, Reach, Status};
@@ -17,10 +17,10 @@ use super::names::Names;
 use super::transitive::OwnEntry;
 use super::{AccountOptions, Node, PrincipalAssessment};
 use crate::escalation::{AdminPath, Graph};
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::{FastMap, FastSet, FxHasher};
 use crate::reach::display_resource;
 
-/// An entry with the hash of what makes it distinct (`key_of`), computed
+/// An entry with the hash of what makes it distinct (`key`), computed
 /// once: the entries are shared by many principals, and each principal's
 /// list drops duplicates.
 type Keyed = (Arc<Reach>, u64);
@@ -38,9 +38,7 @@ fn key(r: &Reach) -> (*const String, &str, Category, bool, &[String]) {
 }
 
 fn keyed(r: Arc<Reach>) -> Keyed {
-    let h = crate::fasthash::FastSet::<()>::default()
-        .hasher()
-        .hash_one(key(&r));
+    let h = BuildHasherDefault::<FxHasher>::default().hash_one(key(&r));
     (r, h)
 }
 

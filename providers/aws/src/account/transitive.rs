@@ -99,16 +99,10 @@ impl Numbering {
     pub fn new(own: &mut [Vec<OwnEntry>], names: &Names, resources: &[&str]) -> Self {
         let mut by_harm: Vec<u32> = (0..names.len() as u32).collect();
         by_harm.sort_unstable_by(|&a, &b| names.weight(b).cmp(&names.weight(a)).then(a.cmp(&b)));
-        let mut harm_rank = vec![0u32; by_harm.len()];
-        for (place, &a) in by_harm.iter().enumerate() {
-            harm_rank[a as usize] = place as u32;
-        }
+        let harm_rank = places_of(&by_harm);
         let mut by_name: Vec<u32> = (0..resources.len() as u32).collect();
         by_name.sort_unstable_by_key(|&r| resources[r as usize]);
-        let mut rank = vec![0u32; resources.len()];
-        for (place, r) in by_name.into_iter().enumerate() {
-            rank[r as usize] = place as u32;
-        }
+        let rank = places_of(&by_name);
         let mut places: FastMap<(Category, u32), u32> = FastMap::default();
         let mut keys: FastMap<MergeKey, u32> = FastMap::default();
         let mut order: Vec<MergeKey> = Vec::new();
@@ -169,6 +163,25 @@ impl Numbering {
     }
 }
 
+/// Each id's place in `order` (a permutation of the ids).
+fn places_of(order: &[u32]) -> Vec<u32> {
+    let mut place = vec![0u32; order.len()];
+    for (p, &id) in order.iter().enumerate() {
+        place[id as usize] = p as u32;
+    }
+    place
+}
+
+/// Destroy entries: irreversible if any part is, else unknown if any part
+/// is unknown, else reversible.
+fn combine_reversible(so_far: &mut Option<bool>, part: Option<bool>) {
+    match part {
+        Some(false) => *so_far = Some(false),
+        None if *so_far != Some(false) => *so_far = None,
+        _ => {}
+    }
+}
+
 /// Bit sets over action ids, allocated in one buffer and dropped together.
 struct Blocks {
     words: usize,
@@ -197,6 +210,12 @@ impl Blocks {
     fn contains(&self, block: u32, a: u32) -> bool {
         self.word(block, a)
             .is_some_and(|(i, m)| self.bits.get(i).is_some_and(|w| w & m != 0))
+    }
+
+    fn insert_all(&mut self, block: u32, ids: &[u32]) {
+        for &a in ids {
+            self.insert(block, a);
+        }
     }
 
     /// True when `a` was not in the set yet.
@@ -320,19 +339,13 @@ impl<'a, 's> Transitive<'a, 's> {
             if *block == NONE {
                 *block = s.held.alloc();
             }
-            let block = *block;
-            for &a in &e.ids {
-                s.held.insert(block, a);
-            }
+            s.held.insert_all(*block, &e.ids);
             if !e.conditional && Some(e.resource) == every {
                 let b = &mut everywhere[e.category as usize];
                 if *b == NONE {
                     *b = s.held.alloc();
                 }
-                let b = *b;
-                for &a in &e.ids {
-                    s.held.insert(b, a);
-                }
+                s.held.insert_all(*b, &e.ids);
             }
         }
         Transitive {
@@ -535,11 +548,7 @@ impl<'a, 's> Transitive<'a, 's> {
                 // Irreversible if any principal reached can also destroy
                 // the backups; unknown if any is unknown.
                 if category == Category::Destroy {
-                    match contribution.source.reach.reversible {
-                        Some(false) => reversible = Some(false),
-                        None if reversible != Some(false) => reversible = None,
-                        _ => {}
-                    }
+                    combine_reversible(&mut reversible, contribution.source.reach.reversible);
                 }
             }
             let Some((place, head)) = head else {
@@ -599,11 +608,7 @@ impl<'a, 's> Transitive<'a, 's> {
                     for (u, w) in union.iter_mut().zip(self.kept_of(b)) {
                         *u |= w;
                     }
-                    match b.reversible {
-                        Some(false) => reversible = Some(false),
-                        None if reversible != Some(false) => reversible = None,
-                        _ => {}
-                    }
+                    combine_reversible(&mut reversible, b.reversible);
                 }
                 let actions = self.harm_ordered(&union);
                 let listed: String = rest
@@ -612,7 +617,7 @@ impl<'a, 's> Transitive<'a, 's> {
                     .map(|b| self.resource(b))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let (first, _) = self.spell(&rest[0]);
+                let first = self.entry(&rest[0]);
                 out.push((
                     Reach {
                         actions: Default::default(),
@@ -692,7 +697,11 @@ impl<'a, 's> Transitive<'a, 's> {
 
     /// A chosen merged entry, spelled out: its actions headline first.
     fn spell(&self, b: &Built) -> (Reach, Vec<u32>) {
-        let ids = self.harm_ordered(self.kept_of(b));
+        (self.entry(b), self.harm_ordered(self.kept_of(b)))
+    }
+
+    /// A merged entry but its actions.
+    fn entry(&self, b: &Built) -> Reach {
         let head = self.head(b);
         let (hops, holder) = &self.chains[head.chain as usize];
         let source = &*head.source.reach;
@@ -703,7 +712,7 @@ impl<'a, 's> Transitive<'a, 's> {
                 b.count, b.holders
             ));
         }
-        let reach = Reach {
+        Reach {
             actions: Default::default(),
             resource: source.resource.clone(),
             environment: source.environment.clone(),
@@ -714,8 +723,7 @@ impl<'a, 's> Transitive<'a, 's> {
             data: b.data,
             certainty: source.certainty,
             evidence,
-        };
-        (reach, ids)
+        }
     }
 }
 
@@ -778,6 +786,25 @@ mod tests {
         // Beyond the ids numbered, or no block: never held, never added.
         assert!(!b.insert(x, 128) && !b.contains(x, 128));
         assert!(!b.insert(NONE, 1) && !b.contains(NONE, 1));
+    }
+
+    #[test]
+    fn irreversible_wins_then_unknown() {
+        let fold = |parts: &[Option<bool>]| {
+            let mut r = Some(true);
+            for &p in parts {
+                combine_reversible(&mut r, p);
+            }
+            r
+        };
+        assert_eq!(fold(&[Some(true), Some(true)]), Some(true));
+        assert_eq!(fold(&[Some(true), None]), None);
+        assert_eq!(fold(&[None, Some(false), None]), Some(false));
+    }
+
+    #[test]
+    fn places_invert_an_order() {
+        assert_eq!(places_of(&[2, 0, 1]), vec![1, 2, 0]);
     }
 
     #[test]
