@@ -265,7 +265,7 @@ impl Classifier {
     ) -> std::sync::Arc<Class> {
         // Keyed by the catalog too: another catalog may give the same
         // action another access level.
-        let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
+        let which = catalog_key(catalog);
         if let Ok(cache) = self.shared.lock() {
             if let Some(c) = cache.get(&which).and_then(|m| m.get(action)) {
                 return c.clone();
@@ -290,7 +290,7 @@ impl Classifier {
         catalog: &dyn crate::classify::ActionCatalog,
     ) -> Vec<std::sync::Arc<Class>> {
         use rayon::prelude::*;
-        let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
+        let which = catalog_key(catalog);
         let known: Vec<Option<std::sync::Arc<Class>>> = match self.shared.lock() {
             Ok(cache) => {
                 let m = cache.get(&which);
@@ -323,7 +323,7 @@ impl Classifier {
         &self,
         catalog: &dyn crate::classify::ActionCatalog,
     ) -> std::sync::Arc<crate::reach::ActionTable> {
-        let which = catalog as *const dyn crate::classify::ActionCatalog as *const () as usize;
+        let which = catalog_key(catalog);
         if let Ok(t) = self.tables.lock() {
             if let Some(t) = t.get(&which) {
                 return t.clone();
@@ -407,6 +407,12 @@ impl Classifier {
             plain(Category::Write, "other verb (counted as write)")
         }
     }
+}
+
+/// Which catalog a cache entry belongs to: its address (another catalog
+/// may give the same action another access level).
+fn catalog_key(catalog: &dyn crate::classify::ActionCatalog) -> usize {
+    catalog as *const dyn crate::classify::ActionCatalog as *const () as usize
 }
 
 #[cfg(test)]

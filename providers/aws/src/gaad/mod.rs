@@ -338,7 +338,11 @@ impl Gaad {
     }
 
     fn parse_doc(&mut self, raw: &RawValue, name: &str) -> DocId {
-        self.documents.push(parse_document(raw, name));
+        self.add_doc(parse_document(raw, name))
+    }
+
+    fn add_doc(&mut self, d: Document) -> DocId {
+        self.documents.push(d);
         self.documents.len() - 1
     }
 
@@ -465,10 +469,7 @@ impl Gaad {
 
     fn add_role(&mut self, read: ReadRole) {
         let ReadRole { raw: r, trust } = read;
-        let trust = trust.map(|d| {
-            self.documents.push(d);
-            self.documents.len() - 1
-        });
+        let trust = trust.map(|d| self.add_doc(d));
         let inline = self.inline(r.role_policy_list);
         let name = r
             .role_name
