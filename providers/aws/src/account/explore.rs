@@ -83,6 +83,7 @@ pub struct Explored<'a> {
     pub partial: bool,
 }
 
+#[inline(never)]
 pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a> {
     let (nodes, graph, options) = (w.nodes, w.graph, w.options);
     let n = &nodes[i];
@@ -157,9 +158,14 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
             if !new_sig && !admin_hop {
                 continue;
             }
-            let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
-            let mut hops = via.clone();
-            hops.push(hop.to_string());
+            // The chain to `to`, spelled out only for what keeps it.
+            let mut hops = || {
+                let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
+                let mut hops = Vec::with_capacity(via.len() + 1);
+                hops.extend(via.iter().cloned());
+                hops.push(hop.to_string());
+                hops
+            };
             if new_sig {
                 s.shown[sig] = (stamp, !c);
                 // The same entries merged before, unconditionally or now
@@ -175,21 +181,21 @@ pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a>
                     // reads are on the target's own assessment).
                     let chain = transitive.chains.len();
                     if transitive.add_set(sig, &w.own[sig], c, chain) {
-                        transitive.chains.push((hops.clone(), target.arn.as_str()));
+                        transitive.chains.push((hops(), target.arn.as_str()));
                     }
                 }
             }
             if !graph.admin[to].is_empty() {
-                out.admins.push((to, hops, c));
+                out.admins.push((to, hops(), c));
             }
             // Becoming a principal is itself an escalation; listed for
             // the first hop only (deeper hops show in `via`), and once
             // per distinct set of policies (the rest reach the same).
             if first_hop {
-                let action = hop.split(" -> ").next().unwrap_or("");
+                // A hop reads `action -> target` or `action + ... -> target`.
                 first_hops.push(FirstHop {
                     hop,
-                    action: action.split(" + ").next().unwrap_or(""),
+                    action: hop.split_once(' ').map_or(hop, |(action, _)| action),
                     to,
                     conditional: c,
                     evidence: graph.text(e.evidence),

@@ -206,6 +206,15 @@ impl Blocks {
         ))
     }
 
+    /// The words of a block, if it is one.
+    fn set(&self, block: u32) -> Option<&[u64]> {
+        if block == NONE {
+            return None;
+        }
+        let from = block as usize * self.words;
+        self.bits.get(from..from + self.words)
+    }
+
     #[inline]
     fn contains(&self, block: u32, a: u32) -> bool {
         self.word(block, a)
@@ -243,7 +252,8 @@ pub struct MergeScratch {
     /// Per (category, resource): (walk, block of the actions held there
     /// unconditionally, block of those held under a condition).
     place_local: Vec<(u32, u32, u32)>,
-    /// Per key of the walk (by its number in the walk): the actions merged.
+    /// The actions merged under a key of the walk, for the keys that need
+    /// a set (`Transitive::blocks`).
     present: Blocks,
     /// What the walking principal holds itself.
     held: Blocks,
@@ -277,6 +287,9 @@ struct Contribution<'a> {
     /// shortest).
     chain: u32,
     source: &'a OwnEntry,
+    /// Copied from `source`: read for every key, and the entry is elsewhere
+    /// in memory.
+    in_account: bool,
     added: std::ops::Range<u32>,
 }
 
@@ -291,15 +304,22 @@ pub struct Transitive<'a, 's> {
     everywhere: [u32; 5],
     /// The walk's keys, in the order found: their account-wide numbers.
     order: Vec<u32>,
+    /// Per key of the walk: its first contribution, and the block of
+    /// `present` holding its actions once a second one comes (most keys
+    /// get one contribution, whose actions are distinct: no set needed).
+    first: Vec<u32>,
+    blocks: Vec<u32>,
     contributions: Vec<Contribution<'a>>,
     added: Vec<u32>,
     /// Contributions grouped by key (filled by `finish`): those of key `k`
     /// are `by_key[starts[k]..starts[k + 1]]`, in the order made.
     by_key: Vec<u32>,
     starts: Vec<u32>,
-    /// Per key of the walk (filled by `finish`): the actions it keeps, as
-    /// a set of places in the order by harm.
-    kept: Vec<u64>,
+    /// The actions each key of the walk keeps, as places in the order by
+    /// harm, ascending: those of key `k` are `kept[kept_at[k]..kept_at[k +
+    /// 1]]` (filled by `finish`).
+    kept: Vec<u32>,
+    kept_at: Vec<u32>,
     /// Chains (hops, the principal at their end) in the order found.
     pub chains: Vec<(Vec<String>, &'a str)>,
 }
@@ -355,11 +375,14 @@ impl<'a, 's> Transitive<'a, 's> {
             every,
             everywhere,
             order: Vec::new(),
+            first: Vec::new(),
+            blocks: Vec::new(),
             contributions: Vec::new(),
             added: Vec::new(),
             by_key: Vec::new(),
             starts: Vec::new(),
             kept: Vec::new(),
+            kept_at: Vec::new(),
             chains: Vec::new(),
         }
     }
@@ -411,29 +434,53 @@ impl<'a, 's> Transitive<'a, 's> {
         // The actions not held, then of those the ones new to the key,
         // filtered in place.
         let start = self.added.len();
-        let held = &s.held;
-        self.added.extend(e.ids.iter().copied().filter(|&a| {
-            !(held.contains(own, a) || held.contains(own_cond, a) || held.contains(every, a))
-        }));
+        let mut sets: [&[u64]; 3] = [&[]; 3];
+        let mut n = 0;
+        for block in [own, own_cond, every] {
+            if let Some(set) = s.held.set(block) {
+                sets[n] = set;
+                n += 1;
+            }
+        }
+        // Most entries reach a place the walking principal holds nothing
+        // at: then every action is new.
+        if n == 0 {
+            self.added.extend_from_slice(&e.ids);
+        } else {
+            let sets = &sets[..n];
+            self.added.extend(e.ids.iter().copied().filter(|&a| {
+                let (i, m) = (a as usize >> 6, 1u64 << (a & 63));
+                !sets
+                    .iter()
+                    .any(|set| set.get(i).is_some_and(|w| w & m != 0))
+            }));
+        }
         if self.added.len() == start {
             return false;
         }
         let slot = &mut s.key_local[e.key[v] as usize];
-        if slot.0 != stamp {
+        let k = if slot.0 != stamp {
+            // A key's first contribution: an entry's actions are distinct.
             *slot = (stamp, self.order.len() as u32);
             self.order.push(e.key[v]);
-            s.present.alloc();
-        }
-        let k = slot.1;
-        let mut kept = start;
-        for i in start..self.added.len() {
-            let a = self.added[i];
-            if s.present.insert(k, a) {
-                self.added[kept] = a;
-                kept += 1;
+            self.first.push(self.contributions.len() as u32);
+            self.blocks.push(NONE);
+            slot.1
+        } else {
+            let k = slot.1;
+            let block = self.block(k);
+            let s = &mut *self.s;
+            let mut kept = start;
+            for i in start..self.added.len() {
+                let a = self.added[i];
+                if s.present.insert(block, a) {
+                    self.added[kept] = a;
+                    kept += 1;
+                }
             }
-        }
-        self.added.truncate(kept);
+            self.added.truncate(kept);
+            k
+        };
         let start = start as u32;
         let end = self.added.len() as u32;
         if end == start {
@@ -443,9 +490,28 @@ impl<'a, 's> Transitive<'a, 's> {
             key: k,
             chain: chain as u32,
             source: e,
+            in_account: e.in_account,
             added: start..end,
         });
         true
+    }
+
+    /// The set of the actions merged under the walk's key `k`, made from
+    /// its first contribution when first asked for.
+    fn block(&mut self, k: u32) -> u32 {
+        let Some(&block) = self.blocks.get(k as usize) else {
+            return NONE;
+        };
+        if block != NONE {
+            return block;
+        }
+        let block = self.s.present.alloc();
+        self.blocks[k as usize] = block;
+        if let Some(c) = self.contributions.get(self.first[k as usize] as usize) {
+            let ids = &self.added[c.added.start as usize..c.added.end as usize];
+            self.s.present.insert_all(block, ids);
+        }
+        block
     }
 
     /// The walk's number of an account-wide key, if the walk has it.
@@ -462,23 +528,24 @@ impl<'a, 's> Transitive<'a, 's> {
     pub fn finish(mut self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
         // What is held on every resource, with what was merged there
         // unconditionally.
-        for k in 0..self.order.len() {
-            let (category, resource, _, cond) = self.numbering.keys[self.order[k] as usize];
+        for c in &self.contributions {
+            let (category, resource, _, cond) =
+                self.numbering.keys[self.order[c.key as usize] as usize];
             if !cond && Some(resource) == self.every {
                 let b = &mut self.everywhere[category as usize];
                 if *b == NONE {
                     *b = self.s.held.alloc();
                 }
-                let b = *b;
-                // Both sets live in their own buffers: copy the words.
-                let n = self.s.present.words;
-                let from = &self.s.present.bits[k * n..(k + 1) * n];
-                for (t, f) in self.s.held.bits[b as usize * n..(b as usize + 1) * n]
-                    .iter_mut()
-                    .zip(from)
-                {
-                    *t |= *f;
-                }
+                let ids = &self.added[c.added.start as usize..c.added.end as usize];
+                self.s.held.insert_all(*b, ids);
+            }
+        }
+        // A conditional key drops what its unconditional twin holds: that
+        // twin needs a set.
+        for k in 0..self.order.len() {
+            let certain = self.numbering.certain[self.order[k] as usize];
+            if let Some(c) = self.local(certain) {
+                self.block(c);
             }
         }
         // Each key's contributions, in the order they were made.
@@ -497,22 +564,26 @@ impl<'a, 's> Transitive<'a, 's> {
         }
         self.starts = starts;
         self.by_key = by_key;
-        let words = self.s.present.words;
-        let mut kept = vec![0u64; self.order.len() * words];
+        let mut kept: Vec<u32> = Vec::with_capacity(self.added.len());
+        let mut order = vec![0u64; self.s.present.words];
+        let mut kept_at: Vec<u32> = Vec::with_capacity(self.order.len() + 1);
+        kept_at.push(0);
         let mut built: Vec<Built> = Vec::new();
         for k in 0..self.order.len() {
             let members = self.members(k as u32);
             let Some(&first) = members.first() else {
+                kept_at.push(kept.len() as u32);
                 continue;
             };
             let (category, _, data, cond) = self.numbering.keys[self.order[k] as usize];
             let certain = if cond {
                 self.local(self.numbering.certain[self.order[k] as usize])
+                    .and_then(|c| self.blocks.get(c as usize).copied())
                     .unwrap_or(NONE)
             } else {
                 NONE
             };
-            let every = if self.contributions[first as usize].source.in_account {
+            let every = if self.contributions[first as usize].in_account {
                 self.everywhere[category as usize]
             } else {
                 NONE
@@ -520,7 +591,7 @@ impl<'a, 's> Transitive<'a, 's> {
             // (place in the order by harm, contribution) of the headline:
             // the most harmful action, then the first name.
             let mut head: Option<(u32, u32)> = None;
-            let set = k * words..(k + 1) * words;
+            let start = kept.len();
             let (mut count, mut holders) = (0, 0);
             let mut reversible = (category == Category::Destroy).then_some(true);
             let mut last_chain = None;
@@ -533,7 +604,7 @@ impl<'a, 's> Transitive<'a, 's> {
                     let Some(&r) = self.numbering.harm_rank.get(a as usize) else {
                         continue;
                     };
-                    kept[set.start + (r as usize >> 6)] |= 1u64 << (r & 63);
+                    kept.push(r);
                     if head.is_none_or(|(hr, _)| r < hr) {
                         head = Some((r, c));
                     }
@@ -551,6 +622,21 @@ impl<'a, 's> Transitive<'a, 's> {
                     combine_reversible(&mut reversible, contribution.source.reach.reversible);
                 }
             }
+            // Distinct (a key's contributions add distinct actions); in
+            // order already when one entry, listed by harm, made them all.
+            // Several make up to thousands (every action on every
+            // resource): put in order through a set, not a sort.
+            if !kept[start..].is_sorted() {
+                order.fill(0);
+                for &r in &kept[start..] {
+                    if let Some(w) = order.get_mut(r as usize >> 6) {
+                        *w |= 1u64 << (r & 63);
+                    }
+                }
+                kept.truncate(start);
+                kept.extend(set_bits(&order));
+            }
+            kept_at.push(kept.len() as u32);
             let Some((place, head)) = head else {
                 continue;
             };
@@ -562,8 +648,15 @@ impl<'a, 's> Transitive<'a, 's> {
             {
                 continue;
             }
+            let resource = self.contributions[head as usize].source.resource as usize;
             built.push(Built {
                 key: k as u32,
+                rank: self
+                    .numbering
+                    .rank
+                    .get(resource)
+                    .copied()
+                    .unwrap_or(u32::MAX),
                 category,
                 data,
                 cond,
@@ -575,45 +668,48 @@ impl<'a, 's> Transitive<'a, 's> {
             });
         }
         self.kept = kept;
+        self.kept_at = kept_at;
         // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
         // harmful resources keep entries of their own; the rest are merged
         // into one entry that still names every action (the contract), so
         // the output grows with distinct harms, not with reachable
         // principals times their resources. Entries are spelled out only
         // once chosen.
-        built.sort_by(|a, b| {
-            (a.category, a.data, a.cond)
-                .cmp(&(b.category, b.data, b.cond))
-                .then_with(|| b.weight.cmp(&a.weight))
-                .then_with(|| self.rank(a).cmp(&self.rank(b)))
-        });
+        // Only the entries kept and the first few of the rest (the summary
+        // names them) need their order; the summary's union does not.
+        built.sort_unstable_by_key(Built::group);
         let mut out = Vec::new();
         let mut start = 0;
         while start < built.len() {
-            let group = |x: &Built| (x.category, x.data, x.cond);
-            let g = group(&built[start]);
+            let g = built[start].group();
             let end = built[start..]
                 .iter()
-                .position(|x| group(x) != g)
+                .position(|x| x.group() != g)
                 .map_or(built.len(), |p| start + p);
+            order_first(&mut built[start..end], TRANSITIVE_RESOURCES + SUMMARY_NAMES);
             let keep = (end - start).min(TRANSITIVE_RESOURCES);
             for b in &built[start..start + keep] {
                 out.push(self.spell(b));
             }
             if end - start > keep {
                 let rest = &built[start + keep..end];
+                // A set over the places: hundreds of resources' actions,
+                // mostly the same ones.
                 let mut union = vec![0u64; self.s.present.words];
                 let mut reversible = Some(true);
                 for b in rest {
-                    for (u, w) in union.iter_mut().zip(self.kept_of(b)) {
-                        *u |= w;
+                    for &r in self.kept_of(b) {
+                        if let Some(w) = union.get_mut(r as usize >> 6) {
+                            *w |= 1u64 << (r & 63);
+                        }
                     }
                     combine_reversible(&mut reversible, b.reversible);
                 }
-                let actions = self.harm_ordered(&union);
+                let places: Vec<u32> = set_bits(&union).collect();
+                let actions = self.harm_ordered(&places);
                 let listed: String = rest
                     .iter()
-                    .take(3)
+                    .take(SUMMARY_NAMES)
                     .map(|b| self.resource(b))
                     .collect::<Vec<_>>()
                     .join(", ");
@@ -625,7 +721,7 @@ impl<'a, 's> Transitive<'a, 's> {
                             "{} more resources reached through other principals",
                             end - start - keep
                         ),
-                        reversible: if g.0 == Category::Destroy { reversible } else { None },
+                        reversible: if built[start].category == Category::Destroy { reversible } else { None },
                         evidence: format!(
                             "summary of {} further resources ({}, ...), each reached through another principal; `via` is the chain to the most harmful of them; {}",
                             end - start - keep,
@@ -659,39 +755,40 @@ impl<'a, 's> Transitive<'a, 's> {
     ) -> impl Iterator<Item = u32> + 't {
         let present = &self.s.present;
         let held = &self.s.held;
+        // `certain`: a block of `present` (or NONE).
         self.added[c.added.start as usize..c.added.end as usize]
             .iter()
             .copied()
             .filter(move |&a| !present.contains(certain, a) && !held.contains(every, a))
     }
 
-    /// A built entry's actions, as a set of places in the order by harm.
-    fn kept_of(&self, b: &Built) -> &[u64] {
-        let words = self.s.present.words;
+    /// A built entry's actions, as places in the order by harm, ascending.
+    fn kept_of(&self, b: &Built) -> &[u32] {
         let k = b.key as usize;
-        &self.kept[k * words..(k + 1) * words]
+        match (self.kept_at.get(k), self.kept_at.get(k + 1)) {
+            (Some(&from), Some(&to)) => &self.kept[from as usize..to as usize],
+            _ => &[],
+        }
     }
 
     fn head(&self, b: &Built) -> &Contribution<'a> {
         &self.contributions[b.head as usize]
     }
 
-    /// Where the entry's resource comes in the byte order of resources
-    /// (equal resources have equal ids).
-    fn rank(&self, b: &Built) -> u32 {
-        let r = self.head(b).source.resource as usize;
-        self.numbering.rank.get(r).copied().unwrap_or(u32::MAX)
-    }
-
     fn resource(&self, b: &Built) -> &str {
         &self.head(b).source.reach.resource
     }
 
-    /// The actions of a set of places, most harmful first, then by name.
-    fn harm_ordered(&self, set: &[u64]) -> Vec<u32> {
+    /// The actions at ascending places in the order by harm: most harmful
+    /// first, then by name.
+    fn harm_ordered(&self, places: &[u32]) -> Vec<u32> {
         // Sized exactly: the walks' lists are held until all walks end.
-        let mut out = Vec::with_capacity(set.iter().map(|w| w.count_ones() as usize).sum());
-        out.extend(set_bits(set).filter_map(|r| self.numbering.by_harm.get(r as usize).copied()));
+        let mut out = Vec::with_capacity(places.len());
+        out.extend(
+            places
+                .iter()
+                .filter_map(|&r| self.numbering.by_harm.get(r as usize).copied()),
+        );
         out
     }
 
@@ -750,11 +847,44 @@ pub fn in_account(resource: &str, every: &str, account: &str) -> bool {
             .is_none_or(|x| x.is_empty() || x.contains('*') || x == account)
 }
 
+/// Resources a summary of further resources names.
+const SUMMARY_NAMES: usize = 3;
+
+impl Built {
+    /// (category, data, conditional), as one integer.
+    fn group(&self) -> u8 {
+        (self.category as u8) << 2 | (self.data as u8) << 1 | self.cond as u8
+    }
+
+    /// The group, then the most harmful, then the resource, as one
+    /// integer. No two are equal: a key has one resource, and a resource
+    /// one rank.
+    fn order(&self) -> u128 {
+        (self.group() as u128) << 64 | ((u32::MAX - self.weight) as u128) << 32 | self.rank as u128
+    }
+}
+
+/// Puts the first `n` entries in order (by `Built::order`), the others
+/// after them in any order.
+fn order_first(built: &mut [Built], n: usize) {
+    let n = n.min(built.len());
+    if n == 0 {
+        return;
+    }
+    if n < built.len() {
+        built.select_nth_unstable_by_key(n - 1, Built::order);
+    }
+    built[..n].sort_unstable_by_key(Built::order);
+}
+
 /// A merged entry before it is spelled out (most never are: they end in
 /// a summary).
 struct Built {
     /// The key's number in the walk.
     key: u32,
+    /// Where the headline's resource comes in the byte order of resources
+    /// (equal resources, equal ranks).
+    rank: u32,
     category: Category,
     data: bool,
     cond: bool,
