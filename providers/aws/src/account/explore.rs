@@ -33,7 +33,7 @@ pub struct World<'a, 'n> {
 }
 
 /// Per-thread marks, reset by bumping the stamp: no per-walk allocation.
-pub struct Scratch {
+pub struct Scratch<'n> {
     stamp: u32,
     visited: Vec<u32>,
     expanded: Vec<u32>,
@@ -41,11 +41,11 @@ pub struct Scratch {
     merged: Vec<(u32, bool)>,
     /// Per policy set: the walk that showed it, and whether unconditionally.
     shown: Vec<(u32, bool)>,
-    merge: MergeScratch,
+    merge: MergeScratch<'n>,
 }
 
-impl Scratch {
-    pub fn new(world: &World<'_, '_>) -> Self {
+impl<'n> Scratch<'n> {
+    pub fn new(world: &World<'_, 'n>) -> Self {
         Scratch {
             stamp: 0,
             visited: vec![0; world.nodes.len()],
@@ -84,7 +84,7 @@ pub struct Explored<'a> {
 }
 
 #[inline(never)]
-pub fn explore<'a>(i: usize, w: &World<'a, '_>, s: &mut Scratch) -> Explored<'a> {
+pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> Explored<'a> {
     let (nodes, graph, options) = (w.nodes, w.graph, w.options);
     let n = &nodes[i];
     let mut out = Explored::default();

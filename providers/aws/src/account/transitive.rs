@@ -243,7 +243,7 @@ impl Blocks {
 }
 
 /// A walk's marks, kept per thread and reset by bumping the stamp.
-pub struct MergeScratch {
+pub struct MergeScratch<'a> {
     stamp: u32,
     /// Per (merge key, list): the walk that merged it.
     list_seen: Vec<u32>,
@@ -257,9 +257,10 @@ pub struct MergeScratch {
     present: Blocks,
     /// What the walking principal holds itself.
     held: Blocks,
+    lists: Lists<'a>,
 }
 
-impl MergeScratch {
+impl MergeScratch<'_> {
     pub fn new(n: &Numbering) -> Self {
         MergeScratch {
             stamp: 0,
@@ -274,6 +275,7 @@ impl MergeScratch {
                 words: n.words,
                 bits: Vec::new(),
             },
+            lists: Lists::default(),
         }
     }
 }
@@ -293,15 +295,11 @@ struct Contribution<'a> {
     added: std::ops::Range<u32>,
 }
 
-pub struct Transitive<'a, 's> {
-    numbering: &'a Numbering,
-    s: &'s mut MergeScratch,
-    stamp: u32,
-    /// The id of "every resource of the account", if any entry has it.
-    every: Option<u32>,
-    /// Per category: the block of actions held unconditionally on every
-    /// resource of the account.
-    everywhere: [u32; 5],
+/// A walk's lists, kept per thread between walks: a walk fills thousands
+/// of entries, and grown from empty each time they cost a tenth of the
+/// walk in reallocation.
+#[derive(Default)]
+struct Lists<'a> {
     /// The walk's keys, in the order found: their account-wide numbers.
     order: Vec<u32>,
     /// Per key of the walk: its first contribution, and the block of
@@ -320,6 +318,35 @@ pub struct Transitive<'a, 's> {
     /// 1]]` (filled by `finish`).
     kept: Vec<u32>,
     kept_at: Vec<u32>,
+    /// `finish`'s cursor per key while grouping.
+    fill: Vec<u32>,
+}
+
+impl Lists<'_> {
+    fn clear(&mut self) {
+        self.order.clear();
+        self.first.clear();
+        self.blocks.clear();
+        self.contributions.clear();
+        self.added.clear();
+        self.by_key.clear();
+        self.starts.clear();
+        self.kept.clear();
+        self.kept_at.clear();
+        self.fill.clear();
+    }
+}
+
+pub struct Transitive<'a, 's> {
+    numbering: &'a Numbering,
+    s: &'s mut MergeScratch<'a>,
+    stamp: u32,
+    /// The id of "every resource of the account", if any entry has it.
+    every: Option<u32>,
+    /// Per category: the block of actions held unconditionally on every
+    /// resource of the account.
+    everywhere: [u32; 5],
+    l: Lists<'a>,
     /// Chains (hops, the principal at their end) in the order found.
     pub chains: Vec<(Vec<String>, &'a str)>,
 }
@@ -331,7 +358,7 @@ impl<'a, 's> Transitive<'a, 's> {
         own: &'a [OwnEntry],
         every: Option<u32>,
         numbering: &'a Numbering,
-        s: &'s mut MergeScratch,
+        s: &'s mut MergeScratch<'a>,
     ) -> Self {
         if s.stamp == u32::MAX {
             s.list_seen.fill(0);
@@ -343,6 +370,8 @@ impl<'a, 's> Transitive<'a, 's> {
         let stamp = s.stamp;
         s.present.bits.clear();
         s.held.bits.clear();
+        let mut l = std::mem::take(&mut s.lists);
+        l.clear();
         let mut everywhere = [NONE; 5];
         for e in own {
             let Some(slot) = s.place_local.get_mut(e.place as usize) else {
@@ -374,15 +403,7 @@ impl<'a, 's> Transitive<'a, 's> {
             stamp,
             every,
             everywhere,
-            order: Vec::new(),
-            first: Vec::new(),
-            blocks: Vec::new(),
-            contributions: Vec::new(),
-            added: Vec::new(),
-            by_key: Vec::new(),
-            starts: Vec::new(),
-            kept: Vec::new(),
-            kept_at: Vec::new(),
+            l,
             chains: Vec::new(),
         }
     }
@@ -433,7 +454,7 @@ impl<'a, 's> Transitive<'a, 's> {
         };
         // The actions not held, then of those the ones new to the key,
         // filtered in place.
-        let start = self.added.len();
+        let start = self.l.added.len();
         let mut sets: [&[u64]; 3] = [&[]; 3];
         let mut n = 0;
         for block in [own, own_cond, every] {
@@ -445,48 +466,48 @@ impl<'a, 's> Transitive<'a, 's> {
         // Most entries reach a place the walking principal holds nothing
         // at: then every action is new.
         if n == 0 {
-            self.added.extend_from_slice(&e.ids);
+            self.l.added.extend_from_slice(&e.ids);
         } else {
             let sets = &sets[..n];
-            self.added.extend(e.ids.iter().copied().filter(|&a| {
+            self.l.added.extend(e.ids.iter().copied().filter(|&a| {
                 let (i, m) = (a as usize >> 6, 1u64 << (a & 63));
                 !sets
                     .iter()
                     .any(|set| set.get(i).is_some_and(|w| w & m != 0))
             }));
         }
-        if self.added.len() == start {
+        if self.l.added.len() == start {
             return false;
         }
         let slot = &mut s.key_local[e.key[v] as usize];
         let k = if slot.0 != stamp {
             // A key's first contribution: an entry's actions are distinct.
-            *slot = (stamp, self.order.len() as u32);
-            self.order.push(e.key[v]);
-            self.first.push(self.contributions.len() as u32);
-            self.blocks.push(NONE);
+            *slot = (stamp, self.l.order.len() as u32);
+            self.l.order.push(e.key[v]);
+            self.l.first.push(self.l.contributions.len() as u32);
+            self.l.blocks.push(NONE);
             slot.1
         } else {
             let k = slot.1;
             let block = self.block(k);
             let s = &mut *self.s;
             let mut kept = start;
-            for i in start..self.added.len() {
-                let a = self.added[i];
+            for i in start..self.l.added.len() {
+                let a = self.l.added[i];
                 if s.present.insert(block, a) {
-                    self.added[kept] = a;
+                    self.l.added[kept] = a;
                     kept += 1;
                 }
             }
-            self.added.truncate(kept);
+            self.l.added.truncate(kept);
             k
         };
         let start = start as u32;
-        let end = self.added.len() as u32;
+        let end = self.l.added.len() as u32;
         if end == start {
             return false;
         }
-        self.contributions.push(Contribution {
+        self.l.contributions.push(Contribution {
             key: k,
             chain: chain as u32,
             source: e,
@@ -499,16 +520,16 @@ impl<'a, 's> Transitive<'a, 's> {
     /// The set of the actions merged under the walk's key `k`, made from
     /// its first contribution when first asked for.
     fn block(&mut self, k: u32) -> u32 {
-        let Some(&block) = self.blocks.get(k as usize) else {
+        let Some(&block) = self.l.blocks.get(k as usize) else {
             return NONE;
         };
         if block != NONE {
             return block;
         }
         let block = self.s.present.alloc();
-        self.blocks[k as usize] = block;
-        if let Some(c) = self.contributions.get(self.first[k as usize] as usize) {
-            let ids = &self.added[c.added.start as usize..c.added.end as usize];
+        self.l.blocks[k as usize] = block;
+        if let Some(c) = self.l.contributions.get(self.l.first[k as usize] as usize) {
+            let ids = &self.l.added[c.added.start as usize..c.added.end as usize];
             self.s.present.insert_all(block, ids);
         }
         block
@@ -528,62 +549,66 @@ impl<'a, 's> Transitive<'a, 's> {
     pub fn finish(mut self, names: &Names) -> Vec<(Reach, Vec<u32>)> {
         // What is held on every resource, with what was merged there
         // unconditionally.
-        for c in &self.contributions {
+        for c in &self.l.contributions {
             let (category, resource, _, cond) =
-                self.numbering.keys[self.order[c.key as usize] as usize];
+                self.numbering.keys[self.l.order[c.key as usize] as usize];
             if !cond && Some(resource) == self.every {
                 let b = &mut self.everywhere[category as usize];
                 if *b == NONE {
                     *b = self.s.held.alloc();
                 }
-                let ids = &self.added[c.added.start as usize..c.added.end as usize];
+                let ids = &self.l.added[c.added.start as usize..c.added.end as usize];
                 self.s.held.insert_all(*b, ids);
             }
         }
         // A conditional key drops what its unconditional twin holds: that
         // twin needs a set.
-        for k in 0..self.order.len() {
-            let certain = self.numbering.certain[self.order[k] as usize];
+        for k in 0..self.l.order.len() {
+            let certain = self.numbering.certain[self.l.order[k] as usize];
             if let Some(c) = self.local(certain) {
                 self.block(c);
             }
         }
         // Each key's contributions, in the order they were made.
-        let mut starts = vec![0u32; self.order.len() + 1];
-        for c in &self.contributions {
+        let mut starts = std::mem::take(&mut self.l.starts);
+        starts.resize(self.l.order.len() + 1, 0);
+        for c in &self.l.contributions {
             starts[c.key as usize + 1] += 1;
         }
-        for k in 0..self.order.len() {
+        for k in 0..self.l.order.len() {
             starts[k + 1] += starts[k];
         }
-        let mut by_key = vec![0u32; self.contributions.len()];
-        let mut fill = starts.clone();
-        for (i, c) in self.contributions.iter().enumerate() {
+        let mut by_key = std::mem::take(&mut self.l.by_key);
+        by_key.resize(self.l.contributions.len(), 0);
+        let mut fill = std::mem::take(&mut self.l.fill);
+        fill.extend_from_slice(&starts);
+        for (i, c) in self.l.contributions.iter().enumerate() {
             by_key[fill[c.key as usize] as usize] = i as u32;
             fill[c.key as usize] += 1;
         }
-        self.starts = starts;
-        self.by_key = by_key;
-        let mut kept: Vec<u32> = Vec::with_capacity(self.added.len());
+        self.l.starts = starts;
+        self.l.by_key = by_key;
+        self.l.fill = fill;
+        let mut kept = std::mem::take(&mut self.l.kept);
         let mut order = vec![0u64; self.s.present.words];
-        let mut kept_at: Vec<u32> = Vec::with_capacity(self.order.len() + 1);
+        let mut kept_at = std::mem::take(&mut self.l.kept_at);
         kept_at.push(0);
         let mut built: Vec<Built> = Vec::new();
-        for k in 0..self.order.len() {
+        for k in 0..self.l.order.len() {
             let members = self.members(k as u32);
             let Some(&first) = members.first() else {
                 kept_at.push(kept.len() as u32);
                 continue;
             };
-            let (category, _, data, cond) = self.numbering.keys[self.order[k] as usize];
+            let (category, _, data, cond) = self.numbering.keys[self.l.order[k] as usize];
             let certain = if cond {
-                self.local(self.numbering.certain[self.order[k] as usize])
-                    .and_then(|c| self.blocks.get(c as usize).copied())
+                self.local(self.numbering.certain[self.l.order[k] as usize])
+                    .and_then(|c| self.l.blocks.get(c as usize).copied())
                     .unwrap_or(NONE)
             } else {
                 NONE
             };
-            let every = if self.contributions[first as usize].in_account {
+            let every = if self.l.contributions[first as usize].in_account {
                 self.everywhere[category as usize]
             } else {
                 NONE
@@ -596,7 +621,7 @@ impl<'a, 's> Transitive<'a, 's> {
             let mut reversible = (category == Category::Destroy).then_some(true);
             let mut last_chain = None;
             for &c in members {
-                let contribution = &self.contributions[c as usize];
+                let contribution = &self.l.contributions[c as usize];
                 let mut any = false;
                 for a in self.survivors(certain, every, contribution) {
                     any = true;
@@ -643,12 +668,12 @@ impl<'a, 's> Transitive<'a, 's> {
             let weight = names.weight(self.numbering.by_harm[place as usize]);
             if self
                 .chains
-                .get(self.contributions[head as usize].chain as usize)
+                .get(self.l.contributions[head as usize].chain as usize)
                 .is_none()
             {
                 continue;
             }
-            let resource = self.contributions[head as usize].source.resource as usize;
+            let resource = self.l.contributions[head as usize].source.resource as usize;
             built.push(Built {
                 key: k as u32,
                 rank: self
@@ -667,8 +692,8 @@ impl<'a, 's> Transitive<'a, 's> {
                 reversible,
             });
         }
-        self.kept = kept;
-        self.kept_at = kept_at;
+        self.l.kept = kept;
+        self.l.kept_at = kept_at;
         // Per (category, data, conditional): the TRANSITIVE_RESOURCES most
         // harmful resources keep entries of their own; the rest are merged
         // into one entry that still names every action (the contract), so
@@ -735,13 +760,14 @@ impl<'a, 's> Transitive<'a, 's> {
             }
             start = end;
         }
+        self.s.lists = std::mem::take(&mut self.l);
         out
     }
 
     /// The contributions of the walk's key `k`, in the order made.
     fn members(&self, k: u32) -> &[u32] {
         let k = k as usize;
-        &self.by_key[self.starts[k] as usize..self.starts[k + 1] as usize]
+        &self.l.by_key[self.l.starts[k] as usize..self.l.starts[k + 1] as usize]
     }
 
     /// The actions a contribution added that its key keeps: not also
@@ -756,7 +782,7 @@ impl<'a, 's> Transitive<'a, 's> {
         let present = &self.s.present;
         let held = &self.s.held;
         // `certain`: a block of `present` (or NONE).
-        self.added[c.added.start as usize..c.added.end as usize]
+        self.l.added[c.added.start as usize..c.added.end as usize]
             .iter()
             .copied()
             .filter(move |&a| !present.contains(certain, a) && !held.contains(every, a))
@@ -765,14 +791,14 @@ impl<'a, 's> Transitive<'a, 's> {
     /// A built entry's actions, as places in the order by harm, ascending.
     fn kept_of(&self, b: &Built) -> &[u32] {
         let k = b.key as usize;
-        match (self.kept_at.get(k), self.kept_at.get(k + 1)) {
-            (Some(&from), Some(&to)) => &self.kept[from as usize..to as usize],
+        match (self.l.kept_at.get(k), self.l.kept_at.get(k + 1)) {
+            (Some(&from), Some(&to)) => &self.l.kept[from as usize..to as usize],
             _ => &[],
         }
     }
 
     fn head(&self, b: &Built) -> &Contribution<'a> {
-        &self.contributions[b.head as usize]
+        &self.l.contributions[b.head as usize]
     }
 
     fn resource(&self, b: &Built) -> &str {
