@@ -42,6 +42,11 @@ pub struct Scratch<'n> {
     /// Per policy set: the walk that showed it, and whether unconditionally.
     shown: Vec<(u32, bool)>,
     merge: MergeScratch<'n>,
+    /// A walk's chains as parent links (parent, hop), and its queue
+    /// (principal, link, conditional): kept between walks, which fill
+    /// thousands of each.
+    links: Vec<(usize, &'n str)>,
+    queue: VecDeque<(usize, usize, bool)>,
 }
 
 impl<'n> Scratch<'n> {
@@ -53,6 +58,8 @@ impl<'n> Scratch<'n> {
             merged: vec![(0, false); world.contents],
             shown: vec![(0, false); world.own.len()],
             merge: MergeScratch::new(world.numbering),
+            links: Vec::new(),
+            queue: VecDeque::new(),
         }
     }
 }
@@ -99,8 +106,10 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
     // still counts when the first was conditional).
     s.shown[n.sig] = (stamp, true);
     // Chains as parent links; a chain is spelled out only for output.
-    let mut links: Vec<(usize, &str)> = Vec::new();
-    let mut queue: VecDeque<(usize, usize, bool)> = VecDeque::new();
+    let mut links = std::mem::take(&mut s.links);
+    links.clear();
+    let mut queue = std::mem::take(&mut s.queue);
+    queue.clear();
     queue.push_back((i, usize::MAX, false));
     let mut followed = 0usize;
     let mut first_hops: Vec<FirstHop> = Vec::new();
@@ -203,6 +212,8 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
             }
         }
     }
+    s.links = links;
+    s.queue = queue;
     out.transitive = transitive.finish(w.names);
     out.becoming = becoming(w, first_hops, &out.transitive);
     out

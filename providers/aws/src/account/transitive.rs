@@ -38,6 +38,7 @@ pub struct OwnEntry {
     /// merge, and an entry's `Reach` is elsewhere in memory.
     category: Category,
     conditional: bool,
+    reversible: Option<bool>,
 }
 
 impl OwnEntry {
@@ -45,6 +46,7 @@ impl OwnEntry {
         OwnEntry {
             category: reach.category,
             conditional: reach.conditional,
+            reversible: reach.reversible,
             reach,
             ids,
             resource,
@@ -215,7 +217,7 @@ impl Blocks {
         self.bits.get(from..from + self.words)
     }
 
-    #[inline]
+    #[cfg(test)]
     fn contains(&self, block: u32, a: u32) -> bool {
         self.word(block, a)
             .is_some_and(|(i, m)| self.bits.get(i).is_some_and(|w| w & m != 0))
@@ -292,6 +294,8 @@ struct Contribution<'a> {
     /// Copied from `source`: read for every key, and the entry is elsewhere
     /// in memory.
     in_account: bool,
+    resource: u32,
+    reversible: Option<bool>,
     added: std::ops::Range<u32>,
 }
 
@@ -512,6 +516,8 @@ impl<'a, 's> Transitive<'a, 's> {
             chain: chain as u32,
             source: e,
             in_account: e.in_account,
+            resource: e.resource,
+            reversible: e.reversible,
             added: start..end,
         });
         true
@@ -622,20 +628,15 @@ impl<'a, 's> Transitive<'a, 's> {
             let mut last_chain = None;
             for &c in members {
                 let contribution = &self.l.contributions[c as usize];
-                let mut any = false;
-                for a in self.survivors(certain, every, contribution) {
-                    any = true;
-                    count += 1;
-                    let Some(&r) = self.numbering.harm_rank.get(a as usize) else {
-                        continue;
-                    };
-                    kept.push(r);
-                    if head.is_none_or(|(hr, _)| r < hr) {
-                        head = Some((r, c));
-                    }
-                }
-                if !any {
+                let from = kept.len();
+                self.keep(certain, every, contribution, &mut kept);
+                // Places are distinct within a key: one is the least.
+                let Some(&least) = kept[from..].iter().min() else {
                     continue;
+                };
+                count += kept.len() - from;
+                if head.is_none_or(|(hr, _)| least < hr) {
+                    head = Some((least, c));
                 }
                 if last_chain != Some(contribution.chain) {
                     holders += 1;
@@ -644,7 +645,7 @@ impl<'a, 's> Transitive<'a, 's> {
                 // Irreversible if any principal reached can also destroy
                 // the backups; unknown if any is unknown.
                 if category == Category::Destroy {
-                    combine_reversible(&mut reversible, contribution.source.reach.reversible);
+                    combine_reversible(&mut reversible, contribution.reversible);
                 }
             }
             // Distinct (a key's contributions add distinct actions); in
@@ -673,7 +674,7 @@ impl<'a, 's> Transitive<'a, 's> {
             {
                 continue;
             }
-            let resource = self.l.contributions[head as usize].source.resource as usize;
+            let resource = self.l.contributions[head as usize].resource as usize;
             built.push(Built {
                 key: k as u32,
                 rank: self
@@ -770,22 +771,32 @@ impl<'a, 's> Transitive<'a, 's> {
         &self.l.by_key[self.l.starts[k] as usize..self.l.starts[k + 1] as usize]
     }
 
-    /// The actions a contribution added that its key keeps: not also
-    /// reached unconditionally (`certain`, for a conditional key), nor
-    /// held on every resource of the account (`every`).
-    fn survivors<'t>(
-        &'t self,
-        certain: u32,
-        every: u32,
-        c: &'t Contribution,
-    ) -> impl Iterator<Item = u32> + 't {
-        let present = &self.s.present;
-        let held = &self.s.held;
-        // `certain`: a block of `present` (or NONE).
-        self.l.added[c.added.start as usize..c.added.end as usize]
-            .iter()
-            .copied()
-            .filter(move |&a| !present.contains(certain, a) && !held.contains(every, a))
+    /// Appends to `kept` the places in the order by harm of the actions a
+    /// contribution added that its key keeps: not also reached
+    /// unconditionally (`certain`, a block of `present`, for a conditional
+    /// key), nor held on every resource of the account (`every`, a block
+    /// of `held`).
+    fn keep(&self, certain: u32, every: u32, c: &Contribution, kept: &mut Vec<u32>) {
+        let added = &self.l.added[c.added.start as usize..c.added.end as usize];
+        let rank = &self.numbering.harm_rank;
+        let place = |&a: &u32| rank.get(a as usize).copied();
+        match (self.s.present.set(certain), self.s.held.set(every)) {
+            (None, None) => kept.extend(added.iter().filter_map(place)),
+            (a, b) => {
+                let sets = [a.unwrap_or(&[]), b.unwrap_or(&[])];
+                kept.extend(
+                    added
+                        .iter()
+                        .filter(|&&a| {
+                            let (i, m) = (a as usize >> 6, 1u64 << (a & 63));
+                            !sets
+                                .iter()
+                                .any(|set| set.get(i).is_some_and(|w| w & m != 0))
+                        })
+                        .filter_map(place),
+                );
+            }
+        }
     }
 
     /// A built entry's actions, as places in the order by harm, ascending.
