@@ -502,6 +502,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
     let mut masks = Masks::default();
     let mut mask_resources: Vec<Option<Vec<u32>>> = Vec::new();
     let mut scratch = vec![0u64; mask_words(bits.len())];
+    let mut word_masks = WordMasks::default();
     let mut kms_scratch = vec![0u64; mask_words(kms_bits.len())];
     let mut memo: crate::fasthash::FastMap<(u8, u32, u32), Decided> = Default::default();
     let mut questions: Vec<Question> = Vec::new();
@@ -600,12 +601,12 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
             let e = &table.entries[i];
             action_id = i as u32;
             if e.summary && {
-                let n = full.get(e.svc, e.class.category);
+                let n = full.get(e.svc, e.category);
                 n > 0 && n >= names.len()
             } {
                 continue;
             }
-            fill_mask(&bits, i, &mut scratch);
+            word_masks.fill(&bits, i, &mut scratch);
             let mid = intern(&mut masks, &scratch);
             let mi = mid as usize;
             if mask_resources.len() <= mi {
@@ -707,6 +708,39 @@ fn fill_mask(bits: &[std::sync::Arc<SpecBits>], id: usize, words: &mut [u64]) {
         if b.has(id) {
             words[i / 64] |= 1 << (i % 64);
         }
+    }
+}
+
+/// The masks of 64 actions at a time (those of one word of the table's
+/// bit sets), for policy sets of at most 64 specs: read spec by spec, a
+/// word at a time, rather than every spec for every action.
+#[derive(Default)]
+struct WordMasks {
+    /// The word the masks are of, plus one (0: none yet).
+    word: usize,
+    masks: Vec<u64>,
+}
+
+impl WordMasks {
+    /// `fill_mask`, the same answer.
+    fn fill(&mut self, bits: &[std::sync::Arc<SpecBits>], id: usize, words: &mut [u64]) {
+        if bits.len() > 64 || words.len() != 1 {
+            return fill_mask(bits, id, words);
+        }
+        let word = id / 64;
+        if self.word != word + 1 {
+            self.word = word + 1;
+            self.masks.clear();
+            self.masks.resize(64, 0);
+            for (k, b) in bits.iter().enumerate() {
+                let mut w = b.bits.get(word).copied().unwrap_or(0);
+                while w != 0 {
+                    self.masks[w.trailing_zeros() as usize] |= 1 << k;
+                    w &= w - 1;
+                }
+            }
+        }
+        words[0] = self.masks[id % 64];
     }
 }
 
@@ -1052,6 +1086,33 @@ impl GrantIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_masks_give_the_masks_spec_by_spec() {
+        // Three specs over 200 actions: every third, a run, none.
+        let spec = |f: &dyn Fn(usize) -> bool| {
+            let mut bits = vec![0u64; 4];
+            for id in (0..200).filter(|&i| f(i)) {
+                bits[id / 64] |= 1 << (id % 64);
+            }
+            std::sync::Arc::new(SpecBits {
+                bits,
+                extras: Vec::new(),
+            })
+        };
+        let bits = vec![
+            spec(&|i| i % 3 == 0),
+            spec(&|i| (60..130).contains(&i)),
+            spec(&|_| false),
+        ];
+        let mut cache = WordMasks::default();
+        for id in (0..200).chain([5, 199, 64]) {
+            let (mut want, mut got) = ([0u64], [0u64]);
+            fill_mask(&bits, id, &mut want);
+            cache.fill(&bits, id, &mut got);
+            assert_eq!(got, want, "action {id}");
+        }
+    }
 
     fn grant(action: &str, resource: &str) -> Grant {
         Grant {

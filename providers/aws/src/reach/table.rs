@@ -24,6 +24,9 @@ pub struct ActionEntry {
     pub name: String,
     pub lower: String,
     pub class: Arc<Class>,
+    /// `class.category`, copied: read for every candidate action of every
+    /// policy set, and the class is elsewhere in memory.
+    pub category: Category,
     /// A plain write/read (summarised per service), not destroy, escalate,
     /// secrets or a data read.
     pub summary: bool,
@@ -97,6 +100,7 @@ impl ActionTable {
                 };
                 ActionEntry {
                     summary: !super::concrete(class.category) && !class.data,
+                    category: class.category,
                     pclass: super::prefix_class(&lower),
                     svc,
                     class,
