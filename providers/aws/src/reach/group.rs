@@ -3,7 +3,8 @@
 //! write/read), its actions sorted worst first so that `actions[0]` is the
 //! headline the rating names.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 
 use blastradius_report::{Category, Certainty, Reach};
 
@@ -51,28 +52,53 @@ pub const SUMMARY_SERVICES: usize = 10;
 
 pub fn group_reach<G: GrantView>(grants: &[G], g: &Grouping) -> Vec<Reach> {
     // How a resource is shown, and its environment, depend on the resource
-    // alone: worked out once per distinct resource, not per grant.
-    let mut shown: FastMap<&str, (String, Option<String>)> = FastMap::default();
+    // alone: worked out once per distinct resource, not per grant, which
+    // is then grouped by the resource's number (hundreds of thousands of
+    // grants, a few thousand groups), and the groups put in key order.
+    let mut resource_ids: FastMap<&str, u32> = FastMap::default();
+    let mut shown: Vec<(String, Option<String>)> = Vec::new();
+    let mut index: FastMap<(Category, u32, bool, bool), usize> = FastMap::default();
+    let mut groups: Vec<((Category, u32, bool, bool), Vec<&G>)> = Vec::new();
     for gr in grants {
-        shown.entry(gr.resource()).or_insert_with(|| {
-            (
+        let id = *resource_ids.entry(gr.resource()).or_insert_with(|| {
+            shown.push((
                 display_resource(gr.resource(), g.account),
                 environment(gr.resource(), g),
-            )
+            ));
+            (shown.len() - 1) as u32
         });
-    }
-    let mut groups: BTreeMap<Key, Vec<&G>> = BTreeMap::new();
-    for gr in grants {
-        let (resource, environment) = &shown[gr.resource()];
-        let key = (
+        let (category, conditional, data) = (
             gr.class().category,
-            resource.as_str(),
-            environment.as_deref(),
             gr.conditional() || g.via_conditional,
             gr.class().data,
         );
-        groups.entry(key).or_default().push(gr);
+        let key = (category, id, conditional, data);
+        match index.entry(key) {
+            Entry::Occupied(o) => groups[*o.get()].1.push(gr),
+            Entry::Vacant(v) => {
+                v.insert(groups.len());
+                groups.push((key, vec![gr]));
+            }
+        }
     }
+    drop(index);
+    drop(resource_ids);
+    let mut groups: Vec<(Key, Vec<&G>)> = groups
+        .into_iter()
+        .map(|((category, id, conditional, data), members)| {
+            let (resource, environment) = &shown[id as usize];
+            let key = (
+                category,
+                resource.as_str(),
+                environment.as_deref(),
+                conditional,
+                data,
+            );
+            (key, members)
+        })
+        .collect();
+    // Keys are distinct.
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Every backup a destroy entry may ask about, looked up in one pass.
     let mut destroying: FastSet<*const Class> = FastSet::default();
     let backups: FastSet<String> = grants
