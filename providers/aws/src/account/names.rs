@@ -73,14 +73,6 @@ impl Names {
         l
     }
 
-    /// The ids of a list's names, if every one is known already.
-    pub fn known(&self, actions: &[String]) -> Option<Vec<u32>> {
-        actions
-            .iter()
-            .map(|a| self.index.get(a.as_str()).copied())
-            .collect()
-    }
-
     /// The ids of a list's names (adding unknown ones).
     pub fn ids(&mut self, actions: &[String]) -> Vec<u32> {
         actions.iter().map(|a| self.id(a)).collect()
