@@ -2,9 +2,10 @@
 //! own entries, the self-edit paths it and those it becomes hold, and what
 //! its walk found.
 //!
-//! Everything that interns action lists runs first, in order; the lists
-//! themselves (copies of shared entries, duplicates dropped) are then made
-//! for all principals in parallel.
+//! Action names are added first, in order; what each walk adds is then
+//! made in parallel (its action lists interned by `Names`, whichever
+//! thread comes first), and last each principal's list (copies of shared
+//! entries, duplicates dropped), in parallel too.
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::Arc;
@@ -53,65 +54,54 @@ pub(super) fn assemble(
     nodes: &[Node],
     own: &[Vec<OwnEntry>],
     graph: &Graph,
-    mut walks: Vec<Option<Explored>>,
+    walks: Vec<Option<Explored>>,
     names: &mut Names,
     options: &AccountOptions,
 ) -> Vec<PrincipalAssessment> {
-    let own_keyed: Vec<Vec<Keyed>> = own
+    // In order: the names self-edit paths and first hops add (those not
+    // among the policies' actions get the next ids); the rest, in
+    // parallel, only looks names up.
+    let admin_ids: Vec<Vec<u32>> = graph
+        .admin
         .iter()
+        .map(|paths| paths.iter().map(|a| names.id(&a.action)).collect())
+        .collect();
+    let becoming_ids: Vec<Vec<u32>> = walks
+        .iter()
+        .map(|w| {
+            w.iter()
+                .flat_map(|w| &w.becoming)
+                .map(|(action, _)| names.id(action))
+                .collect()
+        })
+        .collect();
+    let a = Assembly {
+        nodes,
+        graph,
+        admin_ids: &admin_ids,
+        names,
+        options,
+    };
+    let own_keyed: Vec<Vec<Keyed>> = own
+        .par_iter()
         .map(|entries| entries.iter().map(|e| keyed(e.reach.clone())).collect())
         .collect();
-    // In order: what interns names. A principal that can edit its own
-    // policies gets its own copy of its policy set's entries.
-    let mut mine: Vec<Option<Vec<Keyed>>> = (0..nodes.len()).map(|_| None).collect();
-    let mut extra: Vec<Option<Extra>> = (0..nodes.len()).map(|_| None).collect();
+    let mine: Vec<Option<Vec<Keyed>>> = (0..nodes.len())
+        .into_par_iter()
+        .map(|i| a.mine(i, own))
+        .collect();
+    let extra: Vec<Option<Extra>> = walks
+        .into_par_iter()
+        .zip(becoming_ids)
+        .map(|(walk, becoming)| Some(a.extra(walk?, &becoming)))
+        .collect();
     // Per policy set: the principal whose walk stands for those not
     // walked (the first of the set no trust policy names).
     let mut walked_for: FastMap<usize, usize> = FastMap::default();
     for (i, n) in nodes.iter().enumerate() {
-        if !graph.admin[i].is_empty() {
-            let mut reach: Vec<Arc<Reach>> = own[n.sig].iter().map(|e| e.reach.clone()).collect();
-            Admin {
-                account: &n.account,
-                options,
-                via: &[],
-                via_conditional: false,
-            }
-            .apply(&mut reach, &graph.admin[i], names);
-            mine[i] = Some(reach.into_iter().map(keyed).collect());
-        }
-        let Some(walk) = walks[i].take() else {
-            continue;
-        };
-        // Entries the self-edit paths below can change have a chain (`via`),
-        // so they are among these, never among the principal's own.
-        let mut reach: Vec<Arc<Reach>> = Vec::new();
-        for (to, hops, c) in &walk.admins {
-            Admin {
-                account: &nodes[*to].account,
-                options,
-                via: hops,
-                via_conditional: *c,
-            }
-            .apply(&mut reach, &graph.admin[*to], names);
-        }
-        for (mut r, ids) in walk.transitive {
-            r.actions = names.list(&ids);
-            reach.push(Arc::new(r));
-        }
-        for (action, mut r) in walk.becoming {
-            let id = names.id(action);
-            r.actions = names.list(&[id]);
-            reach.push(Arc::new(r));
-        }
-        if !graph.named[i] {
+        if extra[i].is_some() && !graph.named[i] {
             walked_for.insert(n.sig, i);
         }
-        extra[i] = Some(Extra {
-            reach: reach.into_iter().map(keyed).collect(),
-            findings: walk.findings,
-            partial: walk.partial,
-        });
     }
     // In parallel: each principal's list.
     nodes
@@ -151,6 +141,71 @@ pub(super) fn assemble(
             principal_assessment(n, dedup_reach(reach), findings, partial)
         })
         .collect()
+}
+
+/// What the parts of a principal's list are made from.
+struct Assembly<'a> {
+    nodes: &'a [Node],
+    graph: &'a Graph,
+    /// Per principal: the name id of each of its self-edit paths' actions.
+    admin_ids: &'a [Vec<u32>],
+    names: &'a Names,
+    options: &'a AccountOptions,
+}
+
+impl Assembly<'_> {
+    /// A principal that can edit its own policies gets its own copy of its
+    /// policy set's entries, with its self-edit paths.
+    fn mine(&self, i: usize, own: &[Vec<OwnEntry>]) -> Option<Vec<Keyed>> {
+        let admin = &self.graph.admin[i];
+        if admin.is_empty() {
+            return None;
+        }
+        let n = &self.nodes[i];
+        let mut reach: Vec<Arc<Reach>> = own[n.sig].iter().map(|e| e.reach.clone()).collect();
+        Admin {
+            account: &n.account,
+            options: self.options,
+            via: &[],
+            via_conditional: false,
+        }
+        .apply(&mut reach, admin, &self.admin_ids[i], self.names);
+        Some(reach.into_iter().map(keyed).collect())
+    }
+
+    /// What a walk adds; `becoming`: the name id of each first hop's action.
+    fn extra(&self, walk: Explored, becoming: &[u32]) -> Extra {
+        // Entries the self-edit paths below can change have a chain (`via`),
+        // so they are among these, never among the principal's own.
+        let mut reach: Vec<Arc<Reach>> = Vec::new();
+        for (to, hops, c) in &walk.admins {
+            Admin {
+                account: &self.nodes[*to].account,
+                options: self.options,
+                via: hops,
+                via_conditional: *c,
+            }
+            .apply(
+                &mut reach,
+                &self.graph.admin[*to],
+                &self.admin_ids[*to],
+                self.names,
+            );
+        }
+        for (mut r, ids) in walk.transitive {
+            r.actions = self.names.list(&ids);
+            reach.push(Arc::new(r));
+        }
+        for ((_, mut r), &id) in walk.becoming.into_iter().zip(becoming) {
+            r.actions = self.names.list(&[id]);
+            reach.push(Arc::new(r));
+        }
+        Extra {
+            reach: reach.into_iter().map(keyed).collect(),
+            findings: walk.findings,
+            partial: walk.partial,
+        }
+    }
 }
 
 /// One principal's result. Listed in the account data, the principal exists:
@@ -194,9 +249,10 @@ struct Admin<'a> {
 impl Admin<'_> {
     /// Self-edit paths become escalate entries: the matching entry (same
     /// resource, holding the action) gets the action first and the
-    /// admin-equivalent evidence; otherwise a new entry is added.
-    fn apply(&self, reach: &mut Vec<Arc<Reach>>, admin: &[AdminPath], names: &mut Names) {
-        for a in admin {
+    /// admin-equivalent evidence; otherwise a new entry is added. `ids`:
+    /// the name id of each path's action.
+    fn apply(&self, reach: &mut Vec<Arc<Reach>>, admin: &[AdminPath], ids: &[u32], names: &Names) {
+        for (a, &id) in admin.iter().zip(ids) {
             let conditional = a.conditional || self.via_conditional;
             let hit = reach.iter_mut().find(|r| {
                 r.category == Category::Escalate
@@ -208,33 +264,30 @@ impl Admin<'_> {
             match hit {
                 Some(r) => {
                     let r = Arc::make_mut(r);
-                    if let Some(pos) = r
+                    let pos = r
                         .actions
                         .iter()
-                        .position(|x| x.eq_ignore_ascii_case(&a.action))
-                    {
-                        let mut ids = names.ids(&r.actions);
+                        .position(|x| x.eq_ignore_ascii_case(&a.action));
+                    // An interned list's names are all known.
+                    if let (Some(pos), Some(mut ids)) = (pos, names.known(&r.actions)) {
                         let head = ids.remove(pos);
                         ids.insert(0, head);
                         r.actions = names.list(&ids);
                     }
                     r.evidence = format!("{} ({})", a.evidence, r.evidence);
                 }
-                None => {
-                    let id = names.id(&a.action);
-                    reach.push(Arc::new(Reach {
-                        actions: names.list(&[id]),
-                        resource: display_resource(&a.resource, self.account),
-                        environment: self.options.environments.get(self.account).cloned(),
-                        category: Category::Escalate,
-                        conditional,
-                        via: self.via.to_vec(),
-                        reversible: None,
-                        data: false,
-                        certainty: Certainty::Inferred,
-                        evidence: a.evidence.clone(),
-                    }))
-                }
+                None => reach.push(Arc::new(Reach {
+                    actions: names.list(&[id]),
+                    resource: display_resource(&a.resource, self.account),
+                    environment: self.options.environments.get(self.account).cloned(),
+                    category: Category::Escalate,
+                    conditional,
+                    via: self.via.to_vec(),
+                    reversible: None,
+                    data: false,
+                    certainty: Certainty::Inferred,
+                    evidence: a.evidence.clone(),
+                })),
             }
         }
     }

@@ -15,13 +15,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use blastradius_report::{Assessment, Category, Finding, Reach, Severity};
+use blastradius_report::{ActionList, Assessment, Category, Finding, Reach, Severity};
 
 use crate::classify::{default_catalog, ActionCatalog, Classifier};
 use crate::context::Context;
 use crate::escalation::{self, NodeView};
 use crate::eval::{PolicySet, Principal};
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::FastMap;
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{
@@ -500,55 +500,55 @@ pub fn assess_account_with<'g>(
 
     // ------------------------------------------------------------ reach
     // Action names interned once; ids in name order, so that the merge
-    // can sort on integers (weight, then name). Every name is known up
-    // front, so each entry's ids are looked up in parallel.
+    // can sort on integers (weight, then name). Thousands of entries hold
+    // the same few hundred action lists (and resources): each distinct
+    // one is numbered, its names looked up once, and the entries are then
+    // made in parallel.
     let every = display_resource("*", &account);
-    let distinct: FastSet<&str> = grouped
-        .par_iter()
-        .fold(FastSet::default, |mut set, entries| {
-            set.extend(
-                entries
-                    .iter()
-                    .flat_map(|r| r.actions.iter().map(String::as_str)),
-            );
-            set
+    let (list_of, lists) = number(&grouped, |r| &*r.actions);
+    let (resource_of, resources) = number(&grouped, |r| r.resource.as_str());
+    let mut names = Names::new(
+        lists.iter().flat_map(|l| l.iter().map(String::as_str)),
+        |a| classifier.classify_shared(a, catalog).weight,
+    );
+    let interned: Vec<(ActionList, Vec<u32>)> = lists
+        .iter()
+        .map(|l| {
+            let ids = names.ids(l);
+            (names.list(&ids), ids)
         })
-        .reduce(FastSet::default, |a, b| {
-            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-            big.extend(small);
-            big
-        });
-    let mut names = Names::new(distinct, |a| classifier.classify_shared(a, catalog).weight);
-    let known: Vec<Vec<Option<Vec<u32>>>> = grouped
-        .par_iter()
-        .map(|entries| entries.iter().map(|r| names.known(&r.actions)).collect())
         .collect();
-    let mut resources: FastMap<String, u32> = FastMap::default();
+    let every_id = resources
+        .iter()
+        .position(|&r| r == every)
+        .map(|id| id as u32);
+    let local: Vec<bool> = resources
+        .iter()
+        .map(|r| in_account(r, &every, &account))
+        .collect();
+    let resources: Vec<String> = resources.into_iter().map(str::to_string).collect();
     let mut own: Vec<Vec<OwnEntry>> = grouped
-        .into_iter()
-        .zip(known)
-        .map(|(entries, known)| {
+        .into_par_iter()
+        .zip(list_of)
+        .zip(resource_of)
+        .map(|((entries, list_of), resource_of)| {
             entries
                 .into_iter()
-                .zip(known)
-                .map(|(mut r, ids)| {
-                    let ids = ids.unwrap_or_else(|| names.ids(&r.actions));
-                    r.actions = names.list(&ids);
-                    let next = resources.len() as u32;
-                    let in_account = in_account(&r.resource, &every, &account);
-                    let resource = *resources.entry(r.resource.clone()).or_insert(next);
-                    OwnEntry::new(Arc::new(r), ids, resource, in_account)
+                .zip(list_of)
+                .zip(resource_of)
+                .map(|((mut r, list), resource)| {
+                    let (actions, ids) = &interned[list as usize];
+                    r.actions = actions.clone();
+                    let local = local[resource as usize];
+                    OwnEntry::new(Arc::new(r), ids.clone(), resource, local)
                 })
                 .collect()
         })
         .collect();
+    drop(interned);
 
-    let every_id = resources.get(&every).copied();
     let numbering = {
-        let mut by_id: Vec<&str> = vec![""; resources.len()];
-        for (r, &id) in &resources {
-            by_id[id as usize] = r;
-        }
+        let by_id: Vec<&str> = resources.iter().map(String::as_str).collect();
         Numbering::new(&mut own, &names, &by_id)
     };
     drop(resources);
@@ -627,4 +627,31 @@ pub fn assess_account_with<'g>(
         principals,
         findings,
     }
+}
+
+/// Each entry's `part` as a number (equal parts, equal numbers; in order
+/// of first appearance), and the distinct parts by number: borrowed, not
+/// copied, and hashed once per entry.
+fn number<'a, K: std::hash::Hash + Eq + Copy>(
+    grouped: &'a [Vec<Reach>],
+    part: impl Fn(&'a Reach) -> K,
+) -> (Vec<Vec<u32>>, Vec<K>) {
+    let mut numbers: FastMap<K, u32> = FastMap::default();
+    let mut parts: Vec<K> = Vec::new();
+    let of = grouped
+        .iter()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|r| {
+                    let k = part(r);
+                    *numbers.entry(k).or_insert_with(|| {
+                        parts.push(k);
+                        (parts.len() - 1) as u32
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    (of, parts)
 }

@@ -3,6 +3,8 @@
 //! lists (every destroy action of an admin role, say), so each list is held
 //! once and equal lists are the same [`ActionList`].
 
+use std::sync::{Mutex, PoisonError};
+
 use blastradius_report::ActionList;
 
 use crate::fasthash::FastMap;
@@ -13,7 +15,9 @@ pub struct Names {
     names: Vec<String>,
     weights: Vec<u32>,
     index: FastMap<String, u32>,
-    lists: FastMap<Box<[u32]>, ActionList>,
+    /// Locked, so that threads intern lists at once: whichever thread
+    /// makes a list first, equal lists are one list all the same.
+    lists: Mutex<FastMap<Box<[u32]>, ActionList>>,
 }
 
 impl Names {
@@ -27,7 +31,7 @@ impl Names {
             names: Vec::with_capacity(all.len()),
             weights: Vec::with_capacity(all.len()),
             index: FastMap::default(),
-            lists: FastMap::default(),
+            lists: Mutex::default(),
         };
         for name in all {
             n.push(name, weight(name));
@@ -61,19 +65,23 @@ impl Names {
     }
 
     /// The shared list of these ids, in this order.
-    pub fn list(&mut self, ids: &[u32]) -> ActionList {
-        if let Some(l) = self.lists.get(ids) {
+    pub fn list(&self, ids: &[u32]) -> ActionList {
+        // A thread that panicked holding the lock left the map whole (it
+        // is only read, or given a finished list): it can be used.
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(l) = lists.get(ids) {
             return l.clone();
         }
         let l: ActionList = ids
             .iter()
             .map(|&i| self.names.get(i as usize).cloned().unwrap_or_default())
             .collect();
-        self.lists.insert(ids.into(), l.clone());
+        lists.insert(ids.into(), l.clone());
         l
     }
 
-    /// The ids of a list's names, if every one is known already.
+    /// The ids of a list's names, if every one is known already (those of
+    /// a list made here are).
     pub fn known(&self, actions: &[String]) -> Option<Vec<u32>> {
         actions
             .iter()
