@@ -548,10 +548,12 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
         let extra_lower;
         let extra_class;
         let action_id: u32;
-        let (action, lower, class, summary, svc, resources, mask_id): (
+        // `category`: the action's, read once (the class is elsewhere in
+        // memory, and the loop below reads it for every resource).
+        let (action, lower, category, summary, svc, resources, mask_id): (
             &str,
             &str,
-            &std::sync::Arc<Class>,
+            Category,
             bool,
             u32,
             &[u32],
@@ -591,7 +593,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
             });
             action = extra_name;
             summary = !concrete(extra_class.category) && !extra_class.data;
-            class = &extra_class;
+            category = extra_class.category;
             lower = l;
             resources = &extra_rs;
             mask_id = mid;
@@ -626,7 +628,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
             });
             action = e.name.as_str();
             lower = e.lower.as_str();
-            class = &e.class;
+            category = e.category;
             summary = e.summary;
             svc = e.svc;
             mask_id = if e.pclass == 2 {
@@ -642,7 +644,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
         found.clear();
         for &ri in resources {
             let resource = names[ri as usize].as_str();
-            let key = (svc, class.category, ri);
+            let key = (svc, category, ri);
             if summary && summarised.get(&key).copied().unwrap_or(0) >= SUMMARY_LIMIT {
                 continue;
             }
@@ -667,7 +669,7 @@ pub fn grants_asked(input: &ReachInput) -> (Granted, Asked) {
                 let n = summarised.entry(key).or_default();
                 *n += 1;
                 if *n == SUMMARY_LIMIT {
-                    full.bump(svc, class.category);
+                    full.bump(svc, category);
                 }
             }
             found.push(Found {
