@@ -43,6 +43,8 @@ fn environment(resource: &str, g: &Grouping) -> Option<String> {
 /// escalate and secrets merge across services on one resource (every
 /// action listed by name); plain writes and reads too, summarised.
 type Key<'a> = (Category, &'a str, Option<&'a str>, bool, bool);
+/// The same, with the resource (and so its environment) by number.
+type NumberedKey = (Category, u32, bool, bool);
 
 /// A summarised write/read entry lists every action by name up to this
 /// many; beyond, the most harmful few and a count per service.
@@ -57,8 +59,8 @@ pub fn group_reach<G: GrantView>(grants: &[G], g: &Grouping) -> Vec<Reach> {
     // grants, a few thousand groups), and the groups put in key order.
     let mut resource_ids: FastMap<&str, u32> = FastMap::default();
     let mut shown: Vec<(String, Option<String>)> = Vec::new();
-    let mut index: FastMap<(Category, u32, bool, bool), usize> = FastMap::default();
-    let mut groups: Vec<((Category, u32, bool, bool), Vec<&G>)> = Vec::new();
+    let mut index: FastMap<NumberedKey, usize> = FastMap::default();
+    let mut groups: Vec<(NumberedKey, Vec<&G>)> = Vec::new();
     for gr in grants {
         let id = *resource_ids.entry(gr.resource()).or_insert_with(|| {
             shown.push((
