@@ -21,7 +21,7 @@ use crate::eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request}
 use crate::fasthash::{FastMap, FastSet};
 use crate::policy::pattern::{glob_match, simple_glob, Resolved, TokOut};
 use crate::policy::{
-    ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec, Template,
+    ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec, Statement, Template,
 };
 use crate::reach::{evidence_of, GrantIndex};
 
@@ -471,15 +471,15 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
 
     // Trust policies with the same statements (most roles are stamped from
     // a few templates) share one content id: with the caller's policies and
-    // the patterns the target ARN matches, it decides the check.
-    let mut trust_ids: FastMap<String, usize> = FastMap::default();
+    // the patterns the target ARN matches, it decides the check. Ids in the
+    // order contents first come.
+    let mut trust_ids: FastMap<&[Statement], usize> = FastMap::default();
     let trust_id: Vec<usize> = nodes
         .iter()
         .map(|n| match n.trust {
             Some(t) => {
-                let k = format!("{:?}", t.statements);
                 let next = trust_ids.len();
-                *trust_ids.entry(k).or_insert(next)
+                *trust_ids.entry(&t.statements).or_insert(next)
             }
             None => usize::MAX,
         })

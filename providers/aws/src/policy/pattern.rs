@@ -8,7 +8,7 @@
 
 use crate::context::{Context, ContextValue, Lookup};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Piece {
     /// Text from the policy: `*`/`?` in it are wildcards where wildcards apply.
     Text(String),
@@ -21,7 +21,7 @@ enum Piece {
 }
 
 /// A policy string value, pre-split into text and variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Template {
     raw: String,
     pieces: Vec<Piece>,
