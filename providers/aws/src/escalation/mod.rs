@@ -21,7 +21,7 @@ use crate::eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request}
 use crate::fasthash::{FastMap, FastSet};
 use crate::policy::pattern::{glob_match, simple_glob, Resolved, TokOut};
 use crate::policy::{
-    ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec, Template,
+    ActionSpec, Effect, Policy, PrincipalId, PrincipalSpec, ResourceSpec, Statement, Template,
 };
 use crate::reach::{evidence_of, GrantIndex};
 
@@ -319,12 +319,18 @@ impl<'a> TargetKeys<'a> {
                 list.len() as u32 - 1
             });
         }
-        // The text before the first wildcard: a match needs the ARN to
-        // start with it (resources match case-sensitively).
-        let prefixes: Vec<&str> = list
-            .iter()
-            .map(|p| &p[..p.find(['*', '?']).unwrap_or(p.len())])
-            .collect();
+        // Patterns by the text before their first wildcard: a match needs
+        // the ARN to start with it (resources match case-sensitively). An
+        // ARN looks its heads of those lengths up, rather than comparing
+        // with every pattern (hundreds, mostly of a few lengths).
+        let mut by_prefix: FastMap<&str, Vec<usize>> = FastMap::default();
+        for (k, p) in list.iter().enumerate() {
+            let prefix = &p[..p.find(['*', '?']).unwrap_or(p.len())];
+            by_prefix.entry(prefix).or_default().push(k);
+        }
+        let mut lengths: Vec<usize> = by_prefix.keys().map(|p| p.len()).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
         let words = list.len().div_ceil(64);
         type Key<'k> = (Vec<u64>, Option<&'k str>, bool, bool, &'k str);
         let mut keys: FastMap<Key<'a>, u32> = FastMap::default();
@@ -333,8 +339,10 @@ impl<'a> TargetKeys<'a> {
             .iter()
             .map(|n| {
                 let mut b = vec![0u64; words];
-                for (k, p) in list.iter().enumerate() {
-                    if n.arn.starts_with(prefixes[k]) && simple_glob(p, n.arn, false) {
+                // (`get` is `None` past the end or inside a character.)
+                let heads = lengths.iter().filter_map(|&len| n.arn.get(..len));
+                for k in heads.filter_map(|h| by_prefix.get(h)).flatten() {
+                    if simple_glob(list[*k], n.arn, false) {
                         b[k / 64] |= 1 << (k % 64);
                     }
                 }
@@ -471,15 +479,15 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
 
     // Trust policies with the same statements (most roles are stamped from
     // a few templates) share one content id: with the caller's policies and
-    // the patterns the target ARN matches, it decides the check.
-    let mut trust_ids: FastMap<String, usize> = FastMap::default();
+    // the patterns the target ARN matches, it decides the check. Ids in the
+    // order contents first come.
+    let mut trust_ids: FastMap<&[Statement], usize> = FastMap::default();
     let trust_id: Vec<usize> = nodes
         .iter()
         .map(|n| match n.trust {
             Some(t) => {
-                let k = format!("{:?}", t.statements);
                 let next = trust_ids.len();
-                *trust_ids.entry(k).or_insert(next)
+                *trust_ids.entry(&t.statements).or_insert(next)
             }
             None => usize::MAX,
         })

@@ -19,7 +19,7 @@ use super::pattern::{glob_match, tokens_eq, tokens_split_arn, Resolved, Template
 use crate::context::{Context, Lookup};
 use crate::eval::Tri;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BaseOp {
     StringEquals,
     StringNotEquals,
@@ -119,13 +119,13 @@ impl BaseOp {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SetOp {
     ForAllValues,
     ForAnyValue,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Operator {
     pub set: Option<SetOp>,
     pub base: BaseOp,
@@ -158,7 +158,7 @@ impl Operator {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Condition {
     /// As written, for messages and evidence.
     pub operator_name: String,

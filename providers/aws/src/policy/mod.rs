@@ -27,27 +27,27 @@ pub enum PolicyError {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Effect {
     Allow,
     Deny,
 }
 
 /// `Action` or `NotAction`, lowercased `service:pattern` strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActionSpec {
     Action(Vec<String>),
     NotAction(Vec<String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResourceSpec {
     Resource(Vec<Template>),
     NotResource(Vec<Template>),
 }
 
 /// One entry of a `Principal` map.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PrincipalId {
     /// `"*"` or `{"AWS": "*"}`: everyone.
     Any,
@@ -58,13 +58,13 @@ pub enum PrincipalId {
     CanonicalUser(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PrincipalSpec {
     Principal(Vec<PrincipalId>),
     NotPrincipal(Vec<PrincipalId>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Statement {
     /// `Sid`, else `#<index>`: how messages and evidence name it.
     pub label: String,

@@ -8,7 +8,7 @@
 
 use crate::context::{Context, ContextValue, Lookup};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Piece {
     /// Text from the policy: `*`/`?` in it are wildcards where wildcards apply.
     Text(String),
@@ -21,7 +21,7 @@ enum Piece {
 }
 
 /// A policy string value, pre-split into text and variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Template {
     raw: String,
     pieces: Vec<Piece>,
@@ -159,6 +159,29 @@ impl Template {
 /// Glob match of tokens against text. Linear-ish two-pointer algorithm with
 /// single backtrack point, so no pathological blow-up on any input.
 pub fn glob_match(pattern: &[TokOut], text: &str, ignore_case: bool) -> bool {
+    // A literal first or last token must be the text's first or last
+    // character (as in `simple_glob`): most resolved patterns differ from
+    // an ARN there, and are rejected without scanning either.
+    let differ = |tok: Tok, c: char| match tok {
+        Tok::Ch(p) if p.is_ascii() && c.is_ascii() => {
+            if ignore_case {
+                !p.eq_ignore_ascii_case(&c)
+            } else {
+                p != c
+            }
+        }
+        _ => false,
+    };
+    if let (Some(p0), Some(pn), Some(t0), Some(tn)) = (
+        pattern.first(),
+        pattern.last(),
+        text.chars().next(),
+        text.chars().next_back(),
+    ) {
+        if differ(p0.0, t0) || differ(pn.0, tn) {
+            return false;
+        }
+    }
     // ASCII text and pattern (the common case): the same algorithm on
     // bytes, without building char vectors; lowercasing an ASCII char is
     // `to_ascii_lowercase`, so the answer is the same.
