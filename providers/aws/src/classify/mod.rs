@@ -304,8 +304,12 @@ impl Classifier {
         let classes: Vec<std::sync::Arc<Class>> = actions
             .par_iter()
             .zip(known)
+            // Not through `classify`: its cache is one lock, which every
+            // thread would take twice per action; the answer is the same.
             .map(|(a, k)| {
-                k.unwrap_or_else(|| std::sync::Arc::new(self.classify(a, catalog.access_level(a))))
+                k.unwrap_or_else(|| {
+                    std::sync::Arc::new(self.classify_uncached(a, catalog.access_level(a)))
+                })
             })
             .collect();
         if let Ok(mut cache) = self.shared.lock() {
