@@ -496,15 +496,100 @@ pub fn assess_account_with<'g>(
             trust: t.as_ref(),
         })
         .collect();
-    let graph = escalation::build(&views, classifier);
+    // The graph (sequential) and the own entries (parallel) need nothing
+    // of each other: built side by side.
+    let (graph, owned) = rayon::join(
+        || escalation::build(&views, classifier),
+        || own_entries(grouped, &account, classifier, catalog),
+    );
+    let Owned {
+        own,
+        mut names,
+        numbering,
+        every: every_id,
+        content,
+        contents,
+    } = owned;
 
-    // ------------------------------------------------------------ reach
+    // The graph is built: the walks need only the entries.
+    for s in &mut sigs {
+        s.grants = GrantIndex::default();
+    }
+
+    // Walks: from every principal some trust policy names, and from the
+    // first of each policy set among the rest (the others have its edges,
+    // so its walk, minus anything naming themselves).
+    let mut first_of_sig: Vec<Option<usize>> = vec![None; sigs.len()];
+    let starts: Vec<usize> = (0..nodes.len())
+        .filter(|&i| {
+            graph.named[i] || {
+                let first = first_of_sig[nodes[i].sig].get_or_insert(i);
+                *first == i
+            }
+        })
+        .collect();
+    let sig_of: Vec<u32> = nodes.iter().map(|n| n.sig as u32).collect();
+    let world = World {
+        nodes: &nodes,
+        sig_of: &sig_of,
+        graph: &graph,
+        own: &own,
+        names: &names,
+        numbering: &numbering,
+        options,
+        account: &account,
+        every: every_id,
+        content: &content,
+        contents,
+    };
+    let walked: Vec<Explored> = starts
+        .par_iter()
+        .map_init(
+            || Scratch::new(&world),
+            |scratch, &i| explore(i, &world, scratch),
+        )
+        .collect();
+    crate::heap::release_free_memory();
+    let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
+    for (i, w) in starts.iter().zip(walked) {
+        walks[*i] = Some(w);
+    }
+
+    let principals = assemble(&nodes, &own, &graph, walks, &mut names, options);
+    AccountAssessment {
+        principals,
+        findings,
+    }
+}
+
+/// A policy set's own entries, ready for the walks, and what the walks
+/// number them by.
+struct Owned {
+    own: Vec<Vec<OwnEntry>>,
+    names: Names,
+    numbering: Numbering,
+    /// The resource id of "every resource of the account", if any.
+    every: Option<u32>,
+    /// Per policy set, the id of what it adds to others' reach.
+    content: Vec<u32>,
+    contents: usize,
+}
+
+/// Each policy set's entries (`grouped`) with interned action lists and
+/// numbers.
+fn own_entries(
+    grouped: Vec<Vec<Reach>>,
+    account: &str,
+    classifier: &Classifier,
+    catalog: &dyn ActionCatalog,
+) -> Owned {
+    use rayon::prelude::*;
     // Action names interned once; ids in name order, so that the merge
     // can sort on integers (weight, then name). Thousands of entries hold
     // the same few hundred action lists (and resources): each distinct
     // one is numbered, its names looked up once, and the entries are then
     // made in parallel.
-    let every = display_resource("*", &account);
+    let every = display_resource("*", account);
     let (list_of, lists) = number(&grouped, |r| &*r.actions);
     let (resource_of, resources) = number(&grouped, |r| r.resource.as_str());
     let mut names = Names::new(
@@ -524,7 +609,7 @@ pub fn assess_account_with<'g>(
         .map(|id| id as u32);
     let local: Vec<bool> = resources
         .iter()
-        .map(|r| in_account(r, &every, &account))
+        .map(|r| in_account(r, &every, account))
         .collect();
     let resources: Vec<String> = resources.into_iter().map(str::to_string).collect();
     let mut own: Vec<Vec<OwnEntry>> = grouped
@@ -578,54 +663,13 @@ pub fn assess_account_with<'g>(
     let contents = content_ids.len();
     drop(content_ids);
 
-    // The graph is built: the walks need only the entries.
-    for s in &mut sigs {
-        s.grants = GrantIndex::default();
-    }
-
-    // Walks: from every principal some trust policy names, and from the
-    // first of each policy set among the rest (the others have its edges,
-    // so its walk, minus anything naming themselves).
-    let mut first_of_sig: Vec<Option<usize>> = vec![None; sigs.len()];
-    let starts: Vec<usize> = (0..nodes.len())
-        .filter(|&i| {
-            graph.named[i] || {
-                let first = first_of_sig[nodes[i].sig].get_or_insert(i);
-                *first == i
-            }
-        })
-        .collect();
-    let sig_of: Vec<u32> = nodes.iter().map(|n| n.sig as u32).collect();
-    let world = World {
-        nodes: &nodes,
-        sig_of: &sig_of,
-        graph: &graph,
-        own: &own,
-        names: &names,
-        numbering: &numbering,
-        options,
-        account: &account,
+    Owned {
+        own,
+        names,
+        numbering,
         every: every_id,
-        content: &content,
+        content,
         contents,
-    };
-    let walked: Vec<Explored> = starts
-        .par_iter()
-        .map_init(
-            || Scratch::new(&world),
-            |scratch, &i| explore(i, &world, scratch),
-        )
-        .collect();
-    crate::heap::release_free_memory();
-    let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
-    for (i, w) in starts.iter().zip(walked) {
-        walks[*i] = Some(w);
-    }
-
-    let principals = assemble(&nodes, &own, &graph, walks, &mut names, options);
-    AccountAssessment {
-        principals,
-        findings,
     }
 }
 
