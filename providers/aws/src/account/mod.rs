@@ -7,10 +7,11 @@
 //! roles made from a few managed policies.
 //!
 //! Phases: grants and own entries per policy set (in parallel); the
-//! escalation graph; action lists interned (`names`); a breadth-first
-//! walk from each principal whose edges are its own (`explore`, in
-//! parallel) merging what it reaches (`transitive`); then each
-//! principal's list, shared where its policies and edges are another's.
+//! escalation graph, and beside it the entries' action lists interned
+//! (`names`, `own_entries`); a breadth-first walk from each principal
+//! whose edges are its own (`explore`, in parallel) merging what it
+//! reaches (`transitive`); then each principal's list, shared where its
+//! policies and edges are another's (`assemble`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
