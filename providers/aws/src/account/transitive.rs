@@ -473,12 +473,9 @@ impl<'a, 's> Transitive<'a, 's> {
             self.l.added.extend_from_slice(&e.ids);
         } else {
             let sets = &sets[..n];
-            self.l.added.extend(e.ids.iter().copied().filter(|&a| {
-                let (i, m) = (a as usize >> 6, 1u64 << (a & 63));
-                !sets
-                    .iter()
-                    .any(|set| set.get(i).is_some_and(|w| w & m != 0))
-            }));
+            self.l
+                .added
+                .extend(e.ids.iter().copied().filter(|&a| !in_any(sets, a)));
         }
         if self.l.added.len() == start {
             return false;
@@ -787,12 +784,7 @@ impl<'a, 's> Transitive<'a, 's> {
                 kept.extend(
                     added
                         .iter()
-                        .filter(|&&a| {
-                            let (i, m) = (a as usize >> 6, 1u64 << (a & 63));
-                            !sets
-                                .iter()
-                                .any(|set| set.get(i).is_some_and(|w| w & m != 0))
-                        })
+                        .filter(|&&a| !in_any(&sets, a))
                         .filter_map(place),
                 );
             }
@@ -859,6 +851,14 @@ impl<'a, 's> Transitive<'a, 's> {
             evidence,
         }
     }
+}
+
+/// Whether one of the bit sets (words of `Blocks`) holds `a`.
+#[inline]
+fn in_any(sets: &[&[u64]], a: u32) -> bool {
+    let (i, m) = (a as usize >> 6, 1u64 << (a & 63));
+    sets.iter()
+        .any(|set| set.get(i).is_some_and(|w| w & m != 0))
 }
 
 /// The members of a bit set, in increasing order.
