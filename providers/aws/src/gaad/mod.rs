@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::fasthash::{FastMap, FxHasher};
 use crate::policy::{parse_policy, Policy, PolicyError};
 
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +103,10 @@ pub struct Gaad {
     group_index: HashMap<String, usize>,
     pub roles: Vec<Role>,
     pub problems: Vec<LoadProblem>,
-    /// Inline documents already parsed, by (policy name, raw text).
-    interned: HashMap<(String, String), DocId>,
+    /// Inline documents already parsed, by a hash of (policy name, raw
+    /// text), with the name and text to tell them apart: the texts are
+    /// most of an export, hashed once and never copied but the first.
+    interned: FastMap<u64, Vec<(String, Box<str>, DocId)>>,
 }
 
 // ------------------------------------------------------------ raw shapes
@@ -346,15 +349,29 @@ impl Gaad {
         self.documents.len() - 1
     }
 
-    fn inline(&mut self, list: Vec<RawInline>) -> Vec<InlinePolicy> {
+    /// `keys`: each policy's `inline_key`, when worked out already.
+    fn inline(&mut self, list: Vec<RawInline>, keys: Option<&[u64]>) -> Vec<InlinePolicy> {
         list.into_iter()
-            .map(|p| {
-                let key = (p.policy_name.clone(), p.policy_document.get().to_string());
-                let document = match self.interned.get(&key) {
-                    Some(&d) => d,
+            .enumerate()
+            .map(|(i, p)| {
+                let text = p.policy_document.get();
+                let key = keys
+                    .and_then(|k| k.get(i).copied())
+                    .unwrap_or_else(|| inline_key(&p.policy_name, text));
+                let seen = self.interned.get(&key).and_then(|same| {
+                    same.iter()
+                        .find(|(name, t, _)| *name == p.policy_name && **t == *text)
+                        .map(|&(_, _, d)| d)
+                });
+                let document = match seen {
+                    Some(d) => d,
                     None => {
                         let d = self.parse_doc(p.policy_document, &p.policy_name);
-                        self.interned.insert(key, d);
+                        self.interned.entry(key).or_default().push((
+                            p.policy_name.clone(),
+                            text.into(),
+                            d,
+                        ));
                         d
                     }
                 };
@@ -422,7 +439,7 @@ impl Gaad {
                 return;
             }
         };
-        let inline = self.inline(g.group_policy_list);
+        let inline = self.inline(g.group_policy_list, None);
         self.group_index
             .insert(g.group_name.clone(), self.groups.len());
         self.groups.push(Group {
@@ -446,7 +463,7 @@ impl Gaad {
                 return;
             }
         };
-        let inline = self.inline(u.user_policy_list);
+        let inline = self.inline(u.user_policy_list, None);
         let name = u
             .user_name
             .unwrap_or_else(|| u.arn.rsplit('/').next().unwrap_or("").to_string());
@@ -468,9 +485,13 @@ impl Gaad {
     }
 
     fn add_role(&mut self, read: ReadRole) {
-        let ReadRole { raw: r, trust } = read;
+        let ReadRole {
+            raw: r,
+            trust,
+            inline_keys,
+        } = read;
         let trust = trust.map(|d| self.add_doc(d));
-        let inline = self.inline(r.role_policy_list);
+        let inline = self.inline(r.role_policy_list, Some(&inline_keys));
         let name = r
             .role_name
             .unwrap_or_else(|| r.arn.rsplit('/').next().unwrap_or("").to_string());
@@ -517,6 +538,14 @@ fn parse_document(raw: &RawValue, name: &str) -> Document {
 struct ReadRole<'a> {
     raw: RawRole<'a>,
     trust: Option<Document>,
+    /// Its inline policies' `inline_key`s.
+    inline_keys: Vec<u64>,
+}
+
+/// The key an inline policy is interned by: a hash of its name and text.
+fn inline_key(name: &str, text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<FxHasher>::default().hash_one((name, text))
 }
 
 /// Reads entry `index` of RoleDetailList; the problem, named, if it cannot.
@@ -528,7 +557,16 @@ fn read_role<'a>(raw: &'a RawValue, index: usize) -> Result<ReadRole<'a>, String
     let trust = r
         .assume_role_policy_document
         .map(|d| parse_document(d, &format!("trust policy of {}", r.arn)));
-    Ok(ReadRole { raw: r, trust })
+    let inline_keys = r
+        .role_policy_list
+        .iter()
+        .map(|p| inline_key(&p.policy_name, p.policy_document.get()))
+        .collect();
+    Ok(ReadRole {
+        raw: r,
+        trust,
+        inline_keys,
+    })
 }
 
 /// An account with nothing in it still has the four keys.
@@ -547,3 +585,51 @@ fn looks_like_empty_gaad(text: &str) -> bool {
 mod synthetic;
 #[cfg(feature = "bench-support")]
 pub use synthetic::synthetic_gaad;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(name: &str, text: &str) -> (String, Box<RawValue>) {
+        let doc = format!("\"{}\"", text);
+        (
+            name.to_string(),
+            RawValue::from_string(doc).expect("a JSON string"),
+        )
+    }
+
+    #[test]
+    fn inline_policies_share_a_document_only_when_name_and_text_are_equal() {
+        let docs = [
+            raw("a", "%7B%22Statement%22%3A%5B%5D%7D"),
+            raw("a", "%7B%22Statement%22%3A%5B%5D%7D"),
+            raw("b", "%7B%22Statement%22%3A%5B%5D%7D"),
+            raw(
+                "a",
+                "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D",
+            ),
+        ];
+        let list = || -> Vec<RawInline> {
+            docs.iter()
+                .map(|(name, text)| RawInline {
+                    policy_name: name.clone(),
+                    policy_document: text,
+                })
+                .collect()
+        };
+        let mut g = Gaad::default();
+        let ids: Vec<DocId> = g.inline(list(), None).iter().map(|p| p.document).collect();
+        assert_eq!(ids[0], ids[1]);
+        assert_ne!(ids[0], ids[2], "another name");
+        assert_ne!(ids[0], ids[3], "another text");
+        // Keys that collide (all the same) still tell the policies apart.
+        let mut g = Gaad::default();
+        let ids: Vec<DocId> = g
+            .inline(list(), Some(&[7, 7, 7, 7]))
+            .iter()
+            .map(|p| p.document)
+            .collect();
+        assert_eq!(ids[0], ids[1]);
+        assert!(ids[0] != ids[2] && ids[0] != ids[3] && ids[2] != ids[3]);
+    }
+}
