@@ -486,6 +486,7 @@ pub fn assess_account_with<'g>(
         .map(|(n, t)| NodeView {
             arn: &n.arn,
             sig: n.sig,
+            family: first_of[n.sig].unwrap_or(n.sig),
             account: &n.account,
             is_user: n.is_user,
             principal: &n.principal,

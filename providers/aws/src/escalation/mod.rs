@@ -31,6 +31,10 @@ pub struct NodeView<'a> {
     /// Index of its distinct policy combination: principals with the same
     /// one share the edges that do not name them.
     pub sig: usize,
+    /// The first policy combination of its family: the same documents
+    /// but for the principal (IAM users whose policies name
+    /// `${aws:username}`); its own `sig` when alone.
+    pub family: usize,
     pub account: &'a str,
     pub is_user: bool,
     pub principal: &'a Principal,
@@ -155,6 +159,28 @@ fn push_edge(edges: &mut Vec<Edge>, seen: &mut [usize], e: Edge) {
         _ => {}
     }
 }
+
+/// A class's `sts:AssumeRole` edges to the roles that trust its account (or
+/// anyone), and every answer that decided them. Another class of the same
+/// family whose answers to the same questions are the same gets the same
+/// edges without checking every role again (the grants share work the
+/// same way: `reach::Asked`): without this, every IAM user of a large
+/// account checks every role.
+struct AssumeRecord {
+    /// The ids of the `sts:AssumeRole` grant patterns: which targets are
+    /// covered.
+    grants: Vec<u32>,
+    /// (target, its extra mask), for every target checked.
+    extras: Vec<(usize, u64)>,
+    /// (cache key, the target it was evaluated on, the outcome).
+    evaluated: Vec<(AssumeKey, usize, AssumeOutcome)>,
+    edges: Vec<Edge>,
+}
+
+/// (trust content, target key, extra mask).
+type AssumeKey = (usize, u32, u64);
+/// Allowed (conditionally or not) with the evaluation's id, or not.
+type AssumeOutcome = Option<(bool, u32)>;
 
 /// The edges gathered in `scratch`, moved to a vector of their exact size
 /// (`scratch` keeps its capacity for the next list, so the lists do not
@@ -566,6 +592,9 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     let mut outcome_ids: FastMap<String, u32> = FastMap::default();
     let mut outcomes: Vec<Evaluation> = Vec::new();
     let mut assume_evidence: FastMap<(u32, usize), Arc<str>> = FastMap::default();
+    // Per (family, account): the first class's record, if every check it
+    // made went through the cache.
+    let mut assume_records: FastMap<(usize, &str), AssumeRecord> = FastMap::default();
     for (i, n) in nodes.iter().enumerate() {
         // sts:AssumeRole.
         // Cloned only when a trust policy is to be checked.
@@ -633,9 +662,64 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     .chain(n.set.scps.iter().flatten())
                     .chain(n.set.rcps.iter().flatten())
                     .all(|p| p.name != TRUST_PLACEHOLDER);
-                let mut assume_cache: FastMap<(usize, u32, u64), Option<(bool, u32)>> =
-                    FastMap::default();
-                for &t in by_acct.iter().chain(anyone.iter()) {
+                let mut assume_cache: FastMap<AssumeKey, AssumeOutcome> = FastMap::default();
+                // The class's answer for a cache key, evaluated on target
+                // `t`: (conditional, the evaluation's text) or `None`.
+                let assume_answer = |ts: &mut PolicySet, id: usize, t: usize| {
+                    ts.resource = trust_placeheld[id].clone();
+                    let req = Request {
+                        principal: n.principal,
+                        action: "sts:AssumeRole",
+                        resource: nodes[t].arn,
+                        resource_account: None,
+                        context: n.context,
+                    };
+                    let ev = evaluate(ts, &req);
+                    let conditional = match ev.decision {
+                        Decision::Allowed => false,
+                        Decision::Conditional => true,
+                        _ => return None,
+                    };
+                    let text = format!(
+                        "{:?}\u{0}{:?}\u{0}{:?}",
+                        ev.decision, ev.deciding, ev.unknown_keys
+                    );
+                    Some((conditional, text, ev))
+                };
+                let family = (n.family, n.account);
+                let reusable = cacheable && placeholder_free;
+                let same = assume_records.get(&family).filter(|r| {
+                    reusable
+                        && r.grants == grant_ids[ASSUME]
+                        && r.extras.iter().all(|&(t, m)| extra(t) == m)
+                        && r.evaluated.iter().all(|&((id, _, _), t, o)| {
+                            let ts = trust_set.get_or_insert_with(|| n.set.clone());
+                            match (assume_answer(ts, id, t), o) {
+                                (None, None) => true,
+                                (Some((c, text, _)), Some((rc, ro))) => {
+                                    c == rc && outcome_ids.get(&text) == Some(&ro)
+                                }
+                                _ => false,
+                            }
+                        })
+                });
+                let mut record = (reusable && same.is_none()).then(|| AssumeRecord {
+                    grants: grant_ids[ASSUME].clone(),
+                    extras: Vec::new(),
+                    evaluated: Vec::new(),
+                    edges: Vec::new(),
+                });
+                if let Some(r) = same {
+                    for e in &r.edges {
+                        push_edge(gen, &mut seen, e.clone());
+                    }
+                }
+                // Reused: no role is checked again.
+                let (trusting_account, trusting_anyone): (&[usize], &[usize]) = match same {
+                    Some(_) => (&[], &[]),
+                    None => (by_acct, &anyone),
+                };
+                for &t in trusting_account.iter().chain(trusting_anyone) {
                     let target = &nodes[t];
                     if !covers(ASSUME, t) {
                         continue;
@@ -644,26 +728,13 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     let id = trust_id[t];
                     let ts = trust_set.get_or_insert_with(|| n.set.clone());
                     let outcome = if cacheable && placeholder_free && trust_plain[id] {
-                        let k = (id, keys.of[t], extra(t));
+                        let m = extra(t);
+                        let k = (id, keys.of[t], m);
+                        if let Some(r) = &mut record {
+                            r.extras.push((t, m));
+                        }
                         let o = *assume_cache.entry(k).or_insert_with(|| {
-                            ts.resource = trust_placeheld[id].clone();
-                            let req = Request {
-                                principal: n.principal,
-                                action: "sts:AssumeRole",
-                                resource: target.arn,
-                                resource_account: None,
-                                context: n.context,
-                            };
-                            let ev = evaluate(ts, &req);
-                            let conditional = match ev.decision {
-                                Decision::Allowed => false,
-                                Decision::Conditional => true,
-                                _ => return None,
-                            };
-                            let text = format!(
-                                "{:?}\u{0}{:?}\u{0}{:?}",
-                                ev.decision, ev.deciding, ev.unknown_keys
-                            );
+                            let (conditional, text, ev) = assume_answer(ts, id, t)?;
                             let next = outcomes.len() as u32;
                             let id = *outcome_ids.entry(text).or_insert_with(|| {
                                 outcomes.push(ev);
@@ -671,6 +742,11 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             });
                             Some((conditional, id))
                         });
+                        if let Some(r) = &mut record {
+                            if !r.evaluated.iter().any(|e| e.0 == k) {
+                                r.evaluated.push((k, t, o));
+                            }
+                        }
                         o.map(|(conditional, o)| {
                             // The evaluation of this role's own trust
                             // policy: the same but for its name.
@@ -689,6 +765,8 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                             (conditional, evidence)
                         })
                     } else {
+                        // Not through the cache: nothing to share.
+                        record = None;
                         ts.resource = Some(trust.clone());
                         check(n, ts, "sts:AssumeRole", target.arn)
                     };
@@ -705,6 +783,15 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                                 evidence: texts.shared(&evidence),
                             },
                         );
+                    }
+                }
+
+                if let Some(mut r) = record {
+                    if let std::collections::hash_map::Entry::Vacant(v) =
+                        assume_records.entry(family)
+                    {
+                        r.edges = gen.clone();
+                        v.insert(r);
                     }
                 }
 
