@@ -199,3 +199,52 @@ fn escalation_edges_passrole_keys_and_trust_rewrites() {
     let o = by(":user/ops-admin");
     assert!(o.iter().any(|r| r.evidence.contains("admin-equivalent")));
 }
+
+/// Users whose policies differ only by `${aws:username}` share their
+/// `sts:AssumeRole` edges only where every answer is the same: a trust
+/// policy that admits one user by name stays that user's.
+#[test]
+fn users_of_one_family_share_assume_role_edges_only_when_every_answer_is_the_same() {
+    let trust = |condition: Option<Value>| {
+        let mut st = json!({"Effect":"Allow","Principal":{"AWS":format!("arn:aws:iam::{A}:root")},"Action":"sts:AssumeRole"});
+        if let Some(c) = condition {
+            st["Condition"] = c;
+        }
+        json!({"Version":"2012-10-17","Statement":[st]})
+    };
+    let user = |name: &str| {
+        json!({"UserName": name, "Arn": format!("arn:aws:iam::{A}:user/{name}"),
+               "UserPolicyList": [{"PolicyName": "self", "PolicyDocument": {"Version":"2012-10-17","Statement":[
+                  {"Effect":"Allow","Action":"iam:ListAccessKeys","Resource":format!("arn:aws:iam::{A}:user/${{aws:username}}")},
+                  {"Effect":"Allow","Action":"sts:AssumeRole","Resource":format!("arn:aws:iam::{A}:role/app-*")}]}}]})
+    };
+    let app = |name: &str, trust: Value| {
+        json!({"RoleName": name, "Arn": format!("arn:aws:iam::{A}:role/{name}"), "AssumeRolePolicyDocument": trust,
+               "AttachedManagedPolicies": [{"PolicyName":"Admin","PolicyArn":format!("arn:aws:iam::{A}:policy/Admin")}]})
+    };
+    let g = json!({
+        "UserDetailList": [user("u1"), user("u2"), user("u3")],
+        "RoleDetailList": [
+            app("app-open", trust(None)),
+            app("app-u1", trust(Some(json!({"StringEquals":{"aws:username":"u1"}})))),
+        ],
+        "Policies": [managed("Admin", admin())]
+    });
+    let gaad = Gaad::from_json(&g.to_string()).unwrap();
+    let a = assess_account(&gaad, &AccountOptions::default());
+    let becomes = |user: &str, role: &str| {
+        a.principals
+            .iter()
+            .find(|p| p.arn.ends_with(&format!(":user/{user}")))
+            .unwrap()
+            .assessment
+            .reach
+            .iter()
+            .any(|r| r.via.is_empty() && r.resource == format!("arn:aws:iam::{A}:role/{role}"))
+    };
+    for u in ["u1", "u2", "u3"] {
+        assert!(becomes(u, "app-open"), "{u} can become app-open");
+    }
+    assert!(becomes("u1", "app-u1"));
+    assert!(!becomes("u2", "app-u1") && !becomes("u3", "app-u1"));
+}
