@@ -595,6 +595,15 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
     // Per (family, account): the first class's record, if every check it
     // made went through the cache.
     let mut assume_records: FastMap<(usize, &str), AssumeRecord> = FastMap::default();
+    // Classes per (family, account): a class records what decided its
+    // edges only when another class could use it (most are alone).
+    let mut classes_of: FastMap<(usize, &str), FastSet<usize>> = FastMap::default();
+    for n in nodes {
+        classes_of
+            .entry((n.family, n.account))
+            .or_default()
+            .insert(n.sig);
+    }
     for (i, n) in nodes.iter().enumerate() {
         // sts:AssumeRole.
         // Cloned only when a trust policy is to be checked.
@@ -687,7 +696,9 @@ pub fn build<'a>(nodes: &[NodeView<'a>], classifier: &Classifier) -> Graph {
                     Some((conditional, text, ev))
                 };
                 let family = (n.family, n.account);
-                let reusable = cacheable && placeholder_free;
+                let reusable = cacheable
+                    && placeholder_free
+                    && classes_of.get(&family).is_some_and(|c| c.len() > 1);
                 let same = assume_records.get(&family).filter(|r| {
                     reusable
                         && r.grants == grant_ids[ASSUME]
