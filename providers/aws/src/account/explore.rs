@@ -90,6 +90,8 @@ pub struct Explored<'a> {
     pub partial: bool,
 }
 
+// Out of line: called once per walk, and profiles then show the walks
+// as one function.
 #[inline(never)]
 pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> Explored<'a> {
     let (nodes, graph, options) = (w.nodes, w.graph, w.options);
