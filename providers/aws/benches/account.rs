@@ -14,11 +14,114 @@
 //! that reads the file, loads and assesses it and reports its own peak RSS
 //! (`VmHWM`), so the figure is that of an audit alone, not of the
 //! generator or the reference parse.
+//!
+//! The audit runs under the binary's allocator (jemalloc), the reference
+//! parse (`--parse FILE`, a child too) under the system's, as a plain
+//! serde_json user runs it: jemalloc parses these files about 2.5x more
+//! slowly than glibc, which would flatter the ratio. Setting
+//! `BLASTRADIUS_BENCH_SYSTEM_ALLOC` runs an audit child under the system's
+//! allocator as well, for comparison.
 
 use std::time::{Duration, Instant};
 
 use blastradius_aws::gaad::synthetic_gaad;
 use blastradius_aws::{assess_account, AccountOptions, Gaad};
+
+/// jemalloc or the system's allocator, chosen once, at the process's first
+/// allocation, from the environment: every block is then freed by the
+/// allocator that made it.
+#[cfg(not(target_env = "msvc"))]
+mod chosen {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::ffi::c_char;
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    use tikv_jemallocator::Jemalloc;
+
+    pub struct Chosen;
+
+    const UNDECIDED: u8 = 0;
+    const SYSTEM: u8 = 1;
+    const JEMALLOC: u8 = 2;
+    static CHOICE: AtomicU8 = AtomicU8::new(UNDECIDED);
+
+    extern "C" {
+        fn getenv(name: *const c_char) -> *const c_char;
+    }
+
+    fn system() -> bool {
+        match CHOICE.load(Ordering::Relaxed) {
+            UNDECIDED => {
+                // SAFETY: getenv reads the environment without allocating
+                // (std::env would allocate, and recurse here); nothing
+                // writes the environment in this program.
+                let system =
+                    unsafe { !getenv(c"BLASTRADIUS_BENCH_SYSTEM_ALLOC".as_ptr()).is_null() };
+                // Racing threads read the same environment: same answer.
+                CHOICE.store(if system { SYSTEM } else { JEMALLOC }, Ordering::Relaxed);
+                system
+            }
+            choice => choice == SYSTEM,
+        }
+    }
+
+    // SAFETY: each call goes to the one allocator chosen for the process.
+    unsafe impl GlobalAlloc for Chosen {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            if system() {
+                System.alloc(layout)
+            } else {
+                Jemalloc.alloc(layout)
+            }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            if system() {
+                System.alloc_zeroed(layout)
+            } else {
+                Jemalloc.alloc_zeroed(layout)
+            }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            if system() {
+                System.dealloc(ptr, layout)
+            } else {
+                Jemalloc.dealloc(ptr, layout)
+            }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            if system() {
+                System.realloc(ptr, layout, new_size)
+            } else {
+                Jemalloc.realloc(ptr, layout, new_size)
+            }
+        }
+    }
+}
+
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: chosen::Chosen = chosen::Chosen;
+
+/// jemalloc's options, as the binary sets them (src/main.rs).
+#[cfg(not(target_env = "msvc"))]
+#[export_name = "_rjem_malloc_conf"]
+static JEMALLOC_OPTIONS: &[u8; 10] = b"narenas:1\0";
+
+const SYSTEM_ALLOC: &str = "BLASTRADIUS_BENCH_SYSTEM_ALLOC";
+
+/// The reference: one full serde_json::Value parse of the file (best of
+/// 3), under the system's allocator (run with `SYSTEM_ALLOC` set).
+fn parse_child(path: &str) {
+    let text = std::fs::read_to_string(path).expect("read GAAD file");
+    let mut parse = Duration::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        parse = parse.min(t.elapsed());
+        drop(v);
+    }
+    println!("PARSE {}", parse.as_secs_f64());
+}
 
 fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -33,7 +136,8 @@ fn peak_rss_kb() -> Option<u64> {
 
 /// The audit alone: read, load, assess; print one machine-readable line.
 fn child(path: &str) {
-    // As the binary does at its start (src/main.rs).
+    // As the binary does at its start (src/main.rs) when it runs on
+    // glibc's allocator.
     blastradius_aws::heap::limit_arenas(2);
     let t = Instant::now();
     let text = std::fs::read_to_string(path).expect("read GAAD file");
@@ -89,6 +193,10 @@ fn main() {
         child(&args[pos + 1]);
         return;
     }
+    if let Some(pos) = args.iter().position(|a| a == "--parse") {
+        parse_child(&args[pos + 1]);
+        return;
+    }
     let write_dir = args
         .iter()
         .position(|a| a == "--write")
@@ -116,26 +224,20 @@ fn main() {
             std::process::id()
         ));
         std::fs::write(&path, &text).expect("write temp GAAD");
-        // The reference: one full serde_json::Value parse (best of 3).
-        let mut parse = Duration::MAX;
-        for _ in 0..3 {
-            let t = Instant::now();
-            let v: serde_json::Value = serde_json::from_str(&text).expect("json");
-            parse = parse.min(t.elapsed());
-            drop(v);
-        }
         let bytes = text.len();
         drop(text);
-        let out = std::process::Command::new(&exe)
-            .arg("--child")
-            .arg(&path)
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .expect("run the audit child");
+        let Some(parse) = run_child(&exe, "--parse", &path, true)
+            .and_then(|line| line.strip_prefix("PARSE ")?.trim().parse().ok())
+            .map(Duration::from_secs_f64)
+        else {
+            eprintln!("{roles} roles: the parse child failed");
+            let _ = std::fs::remove_file(&path);
+            continue;
+        };
+        let audited = run_child(&exe, "--child", &path, false);
         let _ = std::fs::remove_file(&path);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let Some(line) = stdout.lines().find(|l| l.starts_with("RESULT ")) else {
-            eprintln!("{roles} roles: the audit child failed ({})", out.status);
+        let Some(line) = audited.filter(|l| l.starts_with("RESULT ")) else {
+            eprintln!("{roles} roles: the audit child failed");
             continue;
         };
         let f: Vec<f64> = line
@@ -147,7 +249,7 @@ fn main() {
         let audit = load + assess;
         let mb = bytes as f64 / 1e6;
         println!(
-            "{roles:>6} roles, {mb:>6.1} MB: serde_json parse {:>7.1} ms | read {:>6.1} ms | Gaad::from_json {:>7.1} ms | assess {:>8.1} ms | {} principals, {} reach entries",
+            "{roles:>6} roles, {mb:>6.1} MB: serde_json parse (system allocator) {:>7.1} ms | read {:>6.1} ms | Gaad::from_json {:>7.1} ms | assess {:>8.1} ms | {} principals, {} reach entries",
             parse.as_secs_f64() * 1e3,
             read * 1e3,
             load * 1e3,
@@ -179,4 +281,30 @@ fn main() {
             peak_kb: peak_kb as u64,
         });
     }
+}
+
+/// This binary in `mode` on `path`; its last line of output. The system's
+/// allocator when `system`, else the environment's choice.
+fn run_child(
+    exe: &std::path::Path,
+    mode: &str,
+    path: &std::path::Path,
+    system: bool,
+) -> Option<String> {
+    let mut command = std::process::Command::new(exe);
+    command
+        .arg(mode)
+        .arg(path)
+        .stderr(std::process::Stdio::inherit());
+    if system {
+        command.env(SYSTEM_ALLOC, "1");
+    }
+    let out = command.output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .map(str::to_string)
 }
