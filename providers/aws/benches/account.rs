@@ -21,8 +21,14 @@
 //! slowly than glibc, which would flatter the ratio. Setting
 //! `BLASTRADIUS_BENCH_SYSTEM_ALLOC` runs an audit child under the system's
 //! allocator as well, for comparison.
+//!
+//! The ratio the target is judged by is the strict one: the audit, run
+//! once in a fresh process, against the best of three parses in one
+//! process, whose second and third reuse the pages the first faulted in.
+//! The first parse alone, in a fresh process like the audit, is printed
+//! beside it.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use blastradius_aws::gaad::synthetic_gaad;
 use blastradius_aws::{assess_account, AccountOptions, Gaad};
@@ -109,18 +115,20 @@ static JEMALLOC_OPTIONS: &[u8; 10] = b"narenas:1\0";
 
 const SYSTEM_ALLOC: &str = "BLASTRADIUS_BENCH_SYSTEM_ALLOC";
 
-/// The reference: one full serde_json::Value parse of the file (best of
-/// 3), under the system's allocator (run with `SYSTEM_ALLOC` set).
+/// The reference: one full serde_json::Value parse of the file, under
+/// the system's allocator (run with `SYSTEM_ALLOC` set): the best of 3,
+/// and the first (in a fresh process).
 fn parse_child(path: &str) {
     let text = std::fs::read_to_string(path).expect("read GAAD file");
-    let mut parse = Duration::MAX;
+    let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
-        parse = parse.min(t.elapsed());
+        times.push(t.elapsed());
         drop(v);
     }
-    println!("PARSE {}", parse.as_secs_f64());
+    let best = times.iter().min().copied().unwrap_or_default();
+    println!("PARSE {} {}", best.as_secs_f64(), times[0].as_secs_f64());
 }
 
 fn peak_rss_kb() -> Option<u64> {
@@ -226,10 +234,11 @@ fn main() {
         std::fs::write(&path, &text).expect("write temp GAAD");
         let bytes = text.len();
         drop(text);
-        let Some(parse) = run_child(&exe, "--parse", &path, true)
-            .and_then(|line| line.strip_prefix("PARSE ")?.trim().parse().ok())
-            .map(Duration::from_secs_f64)
-        else {
+        let parsed: Option<Vec<f64>> = run_child(&exe, "--parse", &path, true).and_then(|line| {
+            let times = line.strip_prefix("PARSE ")?.split_whitespace();
+            times.map(|x| x.parse().ok()).collect()
+        });
+        let Some(&[parse, first_parse]) = parsed.as_deref() else {
             eprintln!("{roles} roles: the parse child failed");
             let _ = std::fs::remove_file(&path);
             continue;
@@ -249,8 +258,9 @@ fn main() {
         let audit = load + assess;
         let mb = bytes as f64 / 1e6;
         println!(
-            "{roles:>6} roles, {mb:>6.1} MB: serde_json parse (system allocator) {:>7.1} ms | read {:>6.1} ms | Gaad::from_json {:>7.1} ms | assess {:>8.1} ms | {} principals, {} reach entries",
-            parse.as_secs_f64() * 1e3,
+            "{roles:>6} roles, {mb:>6.1} MB: serde_json parse (system allocator) {:>7.1} ms (first, in a fresh process: {:.1} ms) | read {:>6.1} ms | Gaad::from_json {:>7.1} ms | assess {:>8.1} ms | {} principals, {} reach entries",
+            parse * 1e3,
+            first_parse * 1e3,
             read * 1e3,
             load * 1e3,
             assess * 1e3,
@@ -258,9 +268,10 @@ fn main() {
             reach
         );
         println!(
-            "        audit (load+assess) {:>8.1} ms = {:.1}x parse (target < 10x, < 2000 ms) | peak RSS {:.1} MB = {:.2}x file (target < 4x)",
+            "        audit (load+assess) {:>8.1} ms = {:.1}x parse (target < 10x, < 2000 ms; {:.1}x the first parse) | peak RSS {:.1} MB = {:.2}x file (target < 4x)",
             audit * 1e3,
-            audit / parse.as_secs_f64(),
+            audit / parse,
+            audit / first_parse,
             peak_kb / 1024.0,
             peak_kb * 1024.0 / bytes as f64
         );
