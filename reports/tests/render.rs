@@ -4,7 +4,7 @@
 
 mod common;
 
-use blastradius_report::render::{render, Format, RenderOptions};
+use blastradius_report::render::{render, render_to, Format, RenderOptions};
 use blastradius_report::Report;
 use common::sample;
 use serde_json::Value;
@@ -359,4 +359,49 @@ fn format_names_round_trip() {
     }
     assert!("htm".parse::<Format>().is_err());
     assert_eq!("HTML".parse::<Format>().unwrap(), Format::Html);
+}
+
+/// Records what is written, and in how many pieces.
+#[derive(Default)]
+struct Pieces {
+    bytes: Vec<u8>,
+    writes: usize,
+}
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes.extend_from_slice(buf);
+        self.writes += 1;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn table_is_written_one_credential_at_a_time_and_reads_as_rendered() {
+    let report = sample();
+    let detailed = render(&report, Format::Table, &plain())
+        .lines()
+        .skip_while(|l| *l != "Details")
+        .filter(|l| {
+            ["CRITICAL ", "HIGH ", "MEDIUM ", "LOW ", "NONE "]
+                .iter()
+                .any(|s| l.starts_with(s))
+        })
+        .count();
+    let mut out = Pieces::default();
+    render_to(&report, Format::Table, &plain(), &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8(out.bytes).unwrap(),
+        render(&report, Format::Table, &plain())
+    );
+    // A piece per credential's details (the first with the summary and
+    // the table), not the whole text at once.
+    assert!(
+        detailed > 1,
+        "the sample has details for several credentials"
+    );
+    assert_eq!(out.writes, detailed);
 }

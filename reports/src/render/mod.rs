@@ -96,6 +96,7 @@ pub fn render_to(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
+        Format::Table => table::write(report, options, out),
         _ => out.write_all(render(report, format, options).as_bytes()),
     }
 }

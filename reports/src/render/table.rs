@@ -22,12 +22,26 @@ const MIN_WIDTH: u16 = 60;
 const WIDE: u16 = 100;
 
 pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
+    let mut out = Vec::new();
+    // Writing to memory does not fail, and only text is written.
+    let _ = write(report, options, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`render`], written as it is made: one credential's details at a time.
+/// A large AWS account's details run to tens of MB, which a growing string
+/// would hold twice while it moves to a larger buffer.
+pub(crate) fn write(
+    report: &Report,
+    options: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let width = options.width.unwrap_or(DEFAULT_WIDTH).max(MIN_WIDTH);
     if report.credentials.is_empty() {
         let mut out = "No credentials found: nothing to rate.\n".to_string();
         // Every credential may be gone since the baseline: say which.
         changes(&mut out, report, options.color, usize::from(width));
-        return out;
+        return w.write_all(out.as_bytes());
     }
     let mut out = String::new();
     out.push_str(&summary(report, options.color, usize::from(width)));
@@ -46,9 +60,11 @@ pub(crate) fn render(report: &Report, options: &RenderOptions) -> String {
         for cred in with_details {
             out.push('\n');
             details(&mut out, cred, options.color, usize::from(width));
+            w.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    out
+    w.write_all(out.as_bytes())
 }
 
 fn summary(report: &Report, color: bool, width: usize) -> String {
