@@ -8,11 +8,15 @@
 //! (benches/account.rs): the binary limits the arenas, and the assessment
 //! returns free pages once its walks are done (earlier as well cost more
 //! time than it saved memory).
+//!
+//! The binary now runs on jemalloc with one arena (its default feature
+//! `jemalloc`), where neither applies; they stay for glibc builds
+//! (`--no-default-features`) and other users of this crate.
 
 /// Caps glibc at `n` malloc arenas (`mallopt(M_ARENA_MAX)`); elsewhere a
 /// no-op. For a process's start, before threads are made: the binary
-/// calls it with 2 (the audit's threads then share the main arena or one
-/// other, at no measurable cost in time).
+/// built without jemalloc calls it with 2 (the audit's threads then share
+/// the main arena or one other, at no measurable cost in time).
 pub fn limit_arenas(n: i32) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
