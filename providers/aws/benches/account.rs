@@ -61,8 +61,7 @@ mod chosen {
                 // SAFETY: getenv reads the environment without allocating
                 // (std::env would allocate, and recurse here); nothing
                 // writes the environment in this program.
-                let system =
-                    unsafe { !getenv(c"BLASTRADIUS_BENCH_SYSTEM_ALLOC".as_ptr()).is_null() };
+                let system = unsafe { !getenv(super::SYSTEM_ALLOC.as_ptr()).is_null() };
                 // Racing threads read the same environment: same answer.
                 CHOICE.store(if system { SYSTEM } else { JEMALLOC }, Ordering::Relaxed);
                 system
@@ -113,7 +112,8 @@ static ALLOCATOR: chosen::Chosen = chosen::Chosen;
 #[export_name = "_rjem_malloc_conf"]
 static JEMALLOC_OPTIONS: &[u8; 10] = b"narenas:1\0";
 
-const SYSTEM_ALLOC: &str = "BLASTRADIUS_BENCH_SYSTEM_ALLOC";
+/// Set in a process's environment: it runs on the system's allocator.
+const SYSTEM_ALLOC: &std::ffi::CStr = c"BLASTRADIUS_BENCH_SYSTEM_ALLOC";
 
 /// The reference: one full serde_json::Value parse of the file, under
 /// the system's allocator (run with `SYSTEM_ALLOC` set): the best of 3,
@@ -308,7 +308,7 @@ fn run_child(
         .arg(path)
         .stderr(std::process::Stdio::inherit());
     if system {
-        command.env(SYSTEM_ALLOC, "1");
+        command.env(&*SYSTEM_ALLOC.to_string_lossy(), "1");
     }
     let out = command.output().ok()?;
     if !out.status.success() {
