@@ -22,19 +22,20 @@ use blastradius_report::render::{render_to, RenderOptions};
 const EXIT_FAIL_ON: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
-// Feature `jemalloc` (default): see Cargo.toml.
+/// Feature `jemalloc` (default): see Cargo.toml.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+mod allocator {
+    #[global_allocator]
+    static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options, read at its first allocation. One arena: what the
-/// assessment's worker threads free is reused by the report, made on the
-/// main thread (an arena per thread held 20 MiB more at a 5,000-role
-/// audit's peak, at no gain in time). The benchmark
-/// (providers/aws/benches/account.rs) sets the same.
-#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
-#[export_name = "_rjem_malloc_conf"]
-static JEMALLOC_OPTIONS: &[u8; 10] = b"narenas:1\0";
+    /// jemalloc's options, read at its first allocation. One arena: what
+    /// the assessment's worker threads free is reused by the report, made
+    /// on the main thread (an arena per thread held 20 MiB more at a
+    /// 5,000-role audit's peak, at no gain in time). The benchmark
+    /// (providers/aws/benches/account.rs) sets the same.
+    #[export_name = "_rjem_malloc_conf"]
+    static JEMALLOC_OPTIONS: &[u8; 10] = b"narenas:1\0";
+}
 
 fn main() -> ExitCode {
     // With glibc's allocator: a large AWS account is assessed on all
