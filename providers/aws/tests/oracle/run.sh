@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 node "$here/gen-cases.mjs" "$count" "$seed" >"$work/cases.jsonl"
 (cd "$root" && BLASTRADIUS_ORACLE_CASES="$work/cases.jsonl" BLASTRADIUS_ORACLE_OURS="$work/ours.jsonl" \
-  cargo test -q -p blastradius-aws --test oracle -- --nocapture >"$work/cargo.log" 2>&1) || {
+  cargo test -q --workspace --all-features --test oracle -- --nocapture >"$work/cargo.log" 2>&1) || {
   cat "$work/cargo.log"
   exit 1
 }
