@@ -165,8 +165,13 @@ impl AwsStep {
 }
 
 fn load_gaad(path: &Path) -> Result<Gaad, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    Gaad::from_json(&text).map_err(|e| e.to_string())
+    // The action catalog and table every audit needs are built on another
+    // core while this one reads and parses the file.
+    std::thread::scope(|s| {
+        s.spawn(blastradius_aws::prepare);
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        Gaad::from_json(&text).map_err(|e| e.to_string())
+    })
 }
 
 fn principal_credential(p: &PrincipalAssessment, origin: &str) -> Credential {

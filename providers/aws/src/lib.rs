@@ -21,7 +21,8 @@ pub mod reach;
 pub mod simulate;
 
 pub use account::{
-    assess_account, assess_account_with, AccountAssessment, AccountOptions, PrincipalAssessment,
+    assess_account, assess_account_with, prepare, AccountAssessment, AccountOptions,
+    PrincipalAssessment,
 };
 pub use context::{Context, ContextValue};
 pub use eval::{evaluate, Decision, Evaluation, PolicySet, Principal, Request, StatementRef};

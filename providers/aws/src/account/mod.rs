@@ -130,6 +130,15 @@ pub fn assess_account(gaad: &Gaad, options: &AccountOptions) -> AccountAssessmen
     assess_account_with(gaad, options, default_catalog())
 }
 
+/// Builds what [`assess_account`] needs that no account changes: the
+/// embedded action catalog, the classification and the action table over
+/// it. Reading and parsing a GAAD is one thread's work, so a caller can
+/// run this on another core meanwhile; an audit builds them itself
+/// otherwise, and either way they are built once per process.
+pub fn prepare() {
+    Classifier::embedded().action_table(default_catalog());
+}
+
 fn context_for(principal: &Principal, name: &str, is_user: bool, dependent: bool) -> Context {
     let mut ctx = Context::partial();
     if dependent {
