@@ -483,4 +483,19 @@ mod tests {
         assert!(k.backups.iter().any(|b| b == "rds:DeleteDBSnapshot"));
         assert!(c.classify("rds:DeleteDBSnapshot", None).destroys_backups);
     }
+
+    /// `crate::prepare` builds the table beside the parse so that the
+    /// audit finds it: a classifier keeps one table per catalog.
+    #[test]
+    fn a_classifier_builds_its_action_table_once_per_catalog() {
+        let c = Classifier::from_toml(TABLE).expect("table parses");
+        let catalog = default_catalog();
+        let first = c.action_table(catalog);
+        let again = c.action_table(catalog);
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        assert!(first.entries.len() > 20_000, "{}", first.entries.len());
+        let other = c.action_table(TableCatalog::embedded());
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert!(other.entries.len() < first.entries.len());
+    }
 }
