@@ -166,9 +166,10 @@ impl AwsStep {
 
 fn load_gaad(path: &Path) -> Result<Gaad, String> {
     // The action catalog and table every audit needs are built on another
-    // core while this one reads and parses the file.
+    // core while this one reads and parses the file. Best effort: without
+    // that thread, the audit builds them itself.
     std::thread::scope(|s| {
-        s.spawn(blastradius_aws::prepare);
+        let _ = std::thread::Builder::new().spawn_scoped(s, blastradius_aws::prepare);
         let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
         Gaad::from_json(&text).map_err(|e| e.to_string())
     })
