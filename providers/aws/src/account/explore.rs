@@ -242,7 +242,8 @@ fn becoming<'a>(
             reversible: None,
             data: false,
             certainty: Certainty::Inferred,
-            evidence: format!("can become {}: {}", target.arn, h.evidence),
+            // Sized once: one per first hop of every walk.
+            evidence: ["can become ", &target.arn, ": ", h.evidence].concat(),
         }
     };
     let used: crate::fasthash::FastSet<&str> = transitive

@@ -324,6 +324,10 @@ struct Lists<'a> {
     kept_at: Vec<u32>,
     /// `finish`'s cursor per key while grouping.
     fill: Vec<u32>,
+    /// The walk's keys before they are spelled out (`finish`), in the
+    /// order made, then by group.
+    built: Vec<Built>,
+    grouped: Vec<Built>,
 }
 
 impl Lists<'_> {
@@ -338,6 +342,8 @@ impl Lists<'_> {
         self.kept.clear();
         self.kept_at.clear();
         self.fill.clear();
+        self.built.clear();
+        self.grouped.clear();
     }
 }
 
@@ -596,7 +602,7 @@ impl<'a, 's> Transitive<'a, 's> {
         let mut order = vec![0u64; self.s.present.words];
         let mut kept_at = std::mem::take(&mut self.l.kept_at);
         kept_at.push(0);
-        let mut built: Vec<Built> = Vec::new();
+        let mut built = std::mem::take(&mut self.l.built);
         for k in 0..self.l.order.len() {
             let members = self.members(k as u32);
             let Some(&first) = members.first() else {
@@ -700,7 +706,10 @@ impl<'a, 's> Transitive<'a, 's> {
         // once chosen.
         // Only the entries kept and the first few of the rest (the summary
         // names them) need their order; the summary's union does not.
-        built.sort_unstable_by_key(Built::group);
+        let mut grouped = std::mem::take(&mut self.l.grouped);
+        by_group(&built, &mut grouped);
+        self.l.built = built;
+        let built = &mut grouped[..];
         let mut out = Vec::new();
         let mut start = 0;
         while start < built.len() {
@@ -758,6 +767,7 @@ impl<'a, 's> Transitive<'a, 's> {
             }
             start = end;
         }
+        self.l.grouped = grouped;
         self.s.lists = std::mem::take(&mut self.l);
         out
     }
@@ -831,13 +841,17 @@ impl<'a, 's> Transitive<'a, 's> {
         let head = self.head(b);
         let (hops, holder) = &self.chains[head.chain as usize];
         let source = &*head.source.reach;
-        let mut evidence = format!("as {holder}: {}", source.evidence);
-        if b.holders > 1 {
-            evidence.push_str(&format!(
+        let merged = if b.holders > 1 {
+            format!(
                 " (merged: {} actions reached through {} principals; `via` is the shortest chain to the headline action)",
                 b.count, b.holders
-            ));
-        }
+            )
+        } else {
+            String::new()
+        };
+        // Sized once: `format!` grows it piece by piece, and tens of
+        // thousands are made per audit.
+        let evidence = ["as ", holder, ": ", &source.evidence, &merged].concat();
         Reach {
             actions: Default::default(),
             resource: source.resource.clone(),
@@ -901,6 +915,28 @@ impl Built {
     }
 }
 
+/// `built` by group (`Built::group`) into `into`: a counting sort, as
+/// there are at most 32 groups and a walk builds hundreds of entries.
+fn by_group(built: &[Built], into: &mut Vec<Built>) {
+    let mut at = [0usize; 33];
+    for b in built {
+        at[b.group() as usize + 1] += 1;
+    }
+    for g in 0..32 {
+        at[g + 1] += at[g];
+    }
+    into.clear();
+    let Some(&first) = built.first() else {
+        return;
+    };
+    into.resize(built.len(), first);
+    for b in built {
+        let slot = &mut at[b.group() as usize];
+        into[*slot] = *b;
+        *slot += 1;
+    }
+}
+
 /// Puts the first `n` entries in order (by `Built::order`), the others
 /// after them in any order.
 fn order_first(built: &mut [Built], n: usize) {
@@ -916,6 +952,7 @@ fn order_first(built: &mut [Built], n: usize) {
 
 /// A merged entry before it is spelled out (most never are: they end in
 /// a summary).
+#[derive(Clone, Copy)]
 struct Built {
     /// The key's number in the walk.
     key: u32,
@@ -967,6 +1004,42 @@ mod tests {
         assert_eq!(fold(&[Some(true), Some(true)]), Some(true));
         assert_eq!(fold(&[Some(true), None]), None);
         assert_eq!(fold(&[None, Some(false), None]), Some(false));
+    }
+
+    #[test]
+    fn by_group_orders_by_group_and_keeps_each_group_in_order() {
+        let made = |key: u32, category: Category, data: bool, cond: bool| Built {
+            key,
+            rank: 0,
+            category,
+            data,
+            cond,
+            weight: 0,
+            head: 0,
+            count: 0,
+            holders: 0,
+            reversible: None,
+        };
+        let built = [
+            made(0, Category::Secrets, false, true),
+            made(1, Category::Read, true, false),
+            made(2, Category::Destroy, false, false),
+            made(3, Category::Secrets, false, true),
+            made(4, Category::Read, false, false),
+            made(5, Category::Destroy, false, false),
+            made(6, Category::Escalate, false, true),
+        ];
+        let mut into = vec![made(9, Category::Write, false, false)];
+        by_group(&built, &mut into);
+        let groups: Vec<u8> = into.iter().map(Built::group).collect();
+        assert!(groups.is_sorted(), "{groups:?}");
+        // Every entry once, and within a group in the order made.
+        let keys: Vec<u32> = into.iter().map(|b| b.key).collect();
+        let mut expected: Vec<u32> = (0..7).collect();
+        expected.sort_by_key(|&k| built[k as usize].group());
+        assert_eq!(keys, expected);
+        by_group(&[], &mut into);
+        assert!(into.is_empty());
     }
 
     #[test]
