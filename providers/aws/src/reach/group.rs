@@ -52,23 +52,42 @@ pub const SUMMARY_NAMED: usize = 12;
 /// How many per-service counts a summarised entry lists.
 pub const SUMMARY_SERVICES: usize = 10;
 
-pub fn group_reach<G: GrantView>(grants: &[G], g: &Grouping) -> Vec<Reach> {
+pub fn group_reach<'a, G: GrantView>(grants: &'a [G], g: &Grouping) -> Vec<Reach> {
     // How a resource is shown, and its environment, depend on the resource
     // alone: worked out once per distinct resource, not per grant, which
     // is then grouped by the resource's number (hundreds of thousands of
     // grants, a few thousand groups), and the groups put in key order.
     let mut resource_ids: FastMap<&str, u32> = FastMap::default();
     let mut shown: Vec<(String, Option<String>)> = Vec::new();
+    let mut number = |resource: &'a str| -> u32 {
+        *resource_ids.entry(resource).or_insert_with(|| {
+            shown.push((
+                display_resource(resource, g.account),
+                environment(resource, g),
+            ));
+            (shown.len() - 1) as u32
+        })
+    };
+    // Grants that number their resources are looked up by that number:
+    // a set with `*` has tens of thousands of grants on a few resources.
+    let mut by_number: Vec<Option<u32>> = Vec::new();
     let mut index: FastMap<NumberedKey, usize> = FastMap::default();
     let mut groups: Vec<(NumberedKey, Vec<&G>)> = Vec::new();
     for gr in grants {
-        let id = *resource_ids.entry(gr.resource()).or_insert_with(|| {
-            shown.push((
-                display_resource(gr.resource(), g.account),
-                environment(gr.resource(), g),
-            ));
-            (shown.len() - 1) as u32
-        });
+        let id = match gr.resource_number().map(|n| n as usize) {
+            Some(n) => match by_number.get(n) {
+                Some(&Some(id)) => id,
+                _ => {
+                    let id = number(gr.resource());
+                    if by_number.len() <= n {
+                        by_number.resize(n + 1, None);
+                    }
+                    by_number[n] = Some(id);
+                    id
+                }
+            },
+            None => number(gr.resource()),
+        };
         let (category, conditional, data) = (
             gr.class().category,
             gr.conditional() || g.via_conditional,

@@ -207,6 +207,11 @@ pub trait GrantView {
     fn action(&self) -> &str;
     fn class(&self) -> &std::sync::Arc<Class>;
     fn resource(&self) -> &str;
+    /// The resource's number among the grants' resources, if they are
+    /// numbered (each number one resource).
+    fn resource_number(&self) -> Option<u32> {
+        None
+    }
     fn conditional(&self) -> bool;
     fn evidence(&self) -> &std::sync::Arc<str>;
 }
@@ -263,6 +268,9 @@ impl GrantView for GrantRef<'_> {
     }
     fn resource(&self) -> &str {
         &self.of.resources[self.found.resource as usize]
+    }
+    fn resource_number(&self) -> Option<u32> {
+        Some(self.found.resource)
     }
     fn conditional(&self) -> bool {
         self.found.conditional
@@ -1148,6 +1156,52 @@ mod tests {
             .next()
             .is_none());
         assert!(GrantIndex::default().for_action("s3:x").next().is_none());
+    }
+
+    #[test]
+    fn numbered_views_group_as_the_written_out_grants_do() {
+        // Several resources, some actions on more than one, a condition:
+        // grouping by the views' resource numbers must give the entries
+        // grouping by resource names gives.
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:DeleteObject", "s3:GetObject"],
+                 "Resource": ["arn:aws:s3:::backups/*", "arn:aws:s3:::logs/*"]},
+                {"Effect": "Allow", "Action": ["rds:DeleteDBInstance", "ec2:Describe*"], "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/*",
+                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+            ]
+        });
+        let set = PolicySet {
+            identity: vec![parse_policy(&doc, "self").expect("policy")],
+            ..PolicySet::default()
+        };
+        let principal = Principal::from_arn("arn:aws:iam::111122223333:user/alice");
+        let context = Context::partial();
+        let input = ReachInput {
+            set: &set,
+            principal: &principal,
+            context: &context,
+            catalog: crate::classify::default_catalog(),
+            classifier: Classifier::embedded(),
+        };
+        let environments = std::collections::HashMap::new();
+        let grouping = Grouping {
+            account: "111122223333",
+            environments: &environments,
+            via: &[],
+            via_conditional: false,
+        };
+        let (g, _) = grants_asked(&input);
+        let views = g.views();
+        assert!(views.iter().all(|v| v.resource_number().is_some()));
+        let by_number = group_reach(&views, &grouping);
+        let by_name = group_reach(&g.grants(|_, _| true), &grouping);
+        let resources: std::collections::BTreeSet<&str> =
+            by_number.iter().map(|r| r.resource.as_str()).collect();
+        assert!(resources.len() >= 3, "{resources:?}");
+        assert_eq!(by_number, by_name);
     }
 
     /// Grants of `user` under one policy set naming `${aws:username}`.
