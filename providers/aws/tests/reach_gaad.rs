@@ -248,3 +248,72 @@ fn users_of_one_family_share_assume_role_edges_only_when_every_answer_is_the_sam
     assert!(becomes("u1", "app-u1"));
     assert!(!becomes("u2", "app-u1") && !becomes("u3", "app-u1"));
 }
+
+/// Walks that merge the same roles by the same chains share one merge;
+/// what each walking principal already holds there still decides what its
+/// own list shows: entries it holds itself are left out of what it gets
+/// through others, and only for it.
+#[test]
+fn principals_becoming_the_same_roles_keep_what_they_hold_apart() {
+    let bucket = "arn:aws:s3:::prod-data";
+    let user = |name: &str, own: Option<&str>| {
+        let mut statements = vec![
+            json!({"Effect":"Allow","Action":"iam:ListAccessKeys","Resource":format!("arn:aws:iam::{A}:user/${{aws:username}}")}),
+            json!({"Effect":"Allow","Action":"sts:AssumeRole","Resource":format!("arn:aws:iam::{A}:role/app-*")}),
+        ];
+        if let Some(resource) = own {
+            statements
+                .push(json!({"Effect":"Allow","Action":"s3:DeleteBucket","Resource":resource}));
+        }
+        json!({"UserName": name, "Arn": format!("arn:aws:iam::{A}:user/{name}"),
+               "UserPolicyList": [{"PolicyName": "self", "PolicyDocument": {"Version":"2012-10-17","Statement":statements}}]})
+    };
+    let trust = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":format!("arn:aws:iam::{A}:root")},"Action":"sts:AssumeRole"}]});
+    let g = json!({
+        // u1 holds a delete on the bucket the role reaches; u3 on another.
+        "UserDetailList": [user("u1", Some(bucket)), user("u2", None), user("u3", Some("arn:aws:s3:::scratch")), user("u4", None)],
+        "RoleDetailList": [
+            {"RoleName": "app-data", "Arn": format!("arn:aws:iam::{A}:role/app-data"), "AssumeRolePolicyDocument": trust,
+             "RolePolicyList": [{"PolicyName": "data", "PolicyDocument": {"Version":"2012-10-17","Statement":[
+                 {"Effect":"Allow","Action":["s3:DeleteBucket","s3:DeleteObject"],"Resource":[bucket, format!("{bucket}/*")]}]}}]},
+        ],
+        "Policies": []
+    });
+    let gaad = Gaad::from_json(&g.to_string()).unwrap();
+    let a = assess_account(&gaad, &AccountOptions::default());
+    let through_role = |user: &str| -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = a
+            .principals
+            .iter()
+            .find(|p| p.arn.ends_with(&format!(":user/{user}")))
+            .unwrap()
+            .assessment
+            .reach
+            .iter()
+            .filter(|r| !r.via.is_empty() && r.category == Category::Destroy)
+            .map(|r| (r.resource.clone(), r.actions.iter().cloned().collect()))
+            .collect();
+        out.sort();
+        out
+    };
+    let deletes_bucket = |entries: &[(String, Vec<String>)]| {
+        entries
+            .iter()
+            .any(|(r, actions)| r == bucket && actions.iter().any(|a| a == "s3:DeleteBucket"))
+    };
+    let (u1, u2, u3, u4) = (
+        through_role("u1"),
+        through_role("u2"),
+        through_role("u3"),
+        through_role("u4"),
+    );
+    assert!(!u1.is_empty() && !u2.is_empty(), "{u1:?} {u2:?}");
+    assert!(!deletes_bucket(&u1), "u1 deletes the bucket itself: {u1:?}");
+    assert!(
+        deletes_bucket(&u2),
+        "u2 deletes the bucket only as app-data: {u2:?}"
+    );
+    // What u3 holds elsewhere changes nothing of what it gets as app-data.
+    assert_eq!(u3, u2);
+    assert_eq!(u4, u2);
+}

@@ -192,7 +192,9 @@ impl Assembly<'_> {
                 self.names,
             );
         }
-        for (mut r, ids) in walk.transitive {
+        // A merge other walks share is copied; the last one moves it.
+        let merged = Arc::try_unwrap(walk.transitive).unwrap_or_else(|shared| (*shared).clone());
+        for (mut r, ids) in merged {
             r.actions = self.names.list(&ids);
             reach.push(Arc::new(r));
         }

@@ -2,8 +2,14 @@
 //! reaches through the principals it can become, with the shortest chain to
 //! each. Pure and independent per principal, so walks run in parallel; the
 //! result holds action ids, interned into shared lists afterwards.
+//!
+//! A walk first finds the policy sets it merges, then merges them, unless
+//! another walk already merged the same sets by the same chains for a
+//! principal whose own entries there are the same (`merge`): then it
+//! takes that walk's entries.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use blastradius_report::{Category, Certainty, Finding, Reach, Severity};
 
@@ -11,6 +17,16 @@ use super::names::Names;
 use super::transitive::{MergeScratch, Numbering, OwnEntry, Transitive};
 use super::{AccountOptions, Node};
 use crate::escalation::Graph;
+use crate::fasthash::FastMap;
+
+/// A walk's merged entries, with their action ids.
+pub type Merged = Arc<Vec<(Reach, Vec<u32>)>>;
+
+/// Merged entries by what they are made from (`explore`'s key): walks
+/// that merge the same policy sets by the same chains, from principals
+/// whose entries there are the same, share one merge. In a large account
+/// many principals (users of one family, say) become the same roles.
+pub type Shared = Mutex<FastMap<Vec<u32>, Merged>>;
 
 /// What the walks share (read-only).
 pub struct World<'a, 'n> {
@@ -30,6 +46,7 @@ pub struct World<'a, 'n> {
     /// destroy/escalate/secrets/data entries are the same share one.
     pub content: &'n [u32],
     pub contents: usize,
+    pub shared: &'n Shared,
 }
 
 /// Per-thread marks, reset by bumping the stamp: no per-walk allocation.
@@ -42,11 +59,15 @@ pub struct Scratch<'n> {
     /// Per policy set: the walk that showed it, and whether unconditionally.
     shown: Vec<(u32, bool)>,
     merge: MergeScratch<'n>,
-    /// A walk's chains as parent links (parent, hop), and its queue
-    /// (principal, link, conditional): kept between walks, which fill
+    /// A walk's chains as parent links (parent, hop id), its queue
+    /// (principal, link, conditional) and the policy sets it merges
+    /// (principal, conditional, link): kept between walks, which fill
     /// thousands of each.
-    links: Vec<(usize, &'n str)>,
+    links: Vec<(usize, u32)>,
     queue: VecDeque<(usize, usize, bool)>,
+    merges: Vec<(usize, bool, usize)>,
+    /// Per policy set: the walk that merged it.
+    merged_set: Vec<u32>,
 }
 
 impl<'n> Scratch<'n> {
@@ -60,6 +81,8 @@ impl<'n> Scratch<'n> {
             merge: MergeScratch::new(world.numbering),
             links: Vec::new(),
             queue: VecDeque::new(),
+            merges: Vec::new(),
+            merged_set: vec![0; world.own.len()],
         }
     }
 }
@@ -82,8 +105,9 @@ const BECOMING_LISTED: usize = 5;
 pub struct Explored<'a> {
     /// Self-edit paths of principals reached: (principal, chain, conditional).
     pub admins: Vec<(usize, Vec<String>, bool)>,
-    /// Merged entries reached through others, with their action ids.
-    pub transitive: Vec<(Reach, Vec<u32>)>,
+    /// Merged entries reached through others, with their action ids
+    /// (shared by walks that merge the same).
+    pub transitive: Merged,
     /// Escalate entries for first hops, with their one action.
     pub becoming: Vec<(&'a str, Reach)>,
     pub findings: Vec<Finding>,
@@ -97,7 +121,6 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
     let (nodes, graph, options) = (w.nodes, w.graph, w.options);
     let n = &nodes[i];
     let mut out = Explored::default();
-    let mut transitive = Transitive::new(&w.own[n.sig], w.every, w.numbering, &mut s.merge);
     // Breadth first: the shortest chain to each principal is reported.
     s.stamp += 1;
     let stamp = s.stamp;
@@ -112,9 +135,12 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
     links.clear();
     let mut queue = std::mem::take(&mut s.queue);
     queue.clear();
+    let mut merges = std::mem::take(&mut s.merges);
+    merges.clear();
     queue.push_back((i, usize::MAX, false));
     let mut followed = 0usize;
     let mut first_hops: Vec<FirstHop> = Vec::new();
+    let text = |id| graph.text(id);
     while let Some((at, via_link, cond)) = queue.pop_front() {
         // A principal no trust policy names has exactly the edges of its
         // class; once one member's are followed, the others' lead only
@@ -152,9 +178,8 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
                 break;
             }
             let c = cond || e.conditional;
-            let target = &nodes[to];
             let hop = graph.text(e.hop);
-            links.push((via_link, hop));
+            links.push((via_link, e.hop));
             let link = links.len() - 1;
             queue.push_back((to, link, c));
             let sig = w.sig_of[to] as usize;
@@ -171,7 +196,7 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
             }
             // The chain to `to`, spelled out only for what keeps it.
             let mut hops = || {
-                let via = via.get_or_insert_with(|| spell_chain(&links, via_link));
+                let via = via.get_or_insert_with(|| spell_chain(&links, via_link, text));
                 let mut hops = Vec::with_capacity(via.len() + 1);
                 hops.extend(via.iter().cloned());
                 hops.push(hop.to_string());
@@ -187,13 +212,8 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
                 if !known {
                     content.1 = (content.0 == stamp && content.1) || !c;
                     content.0 = stamp;
-                    // Through other principals only what rates: destroy,
-                    // escalate, secrets and data reads (plain writes and
-                    // reads are on the target's own assessment).
-                    let chain = transitive.chains.len();
-                    if transitive.add_set(sig, &w.own[sig], c, chain) {
-                        transitive.chains.push((hops(), target.arn.as_str()));
-                    }
+                    merges.push((to, c, link));
+                    s.merged_set[sig] = stamp;
                 }
             }
             if !graph.admin[to].is_empty() {
@@ -214,11 +234,74 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
             }
         }
     }
+    out.transitive = merge(i, w, s, &links, &merges);
     s.links = links;
     s.queue = queue;
-    out.transitive = transitive.finish(w.names);
+    s.merges = merges;
     out.becoming = becoming(w, first_hops, &out.transitive);
     out
+}
+
+/// What the walk from `i` reaches through the principals it becomes:
+/// the policy sets of `merges` (principal, conditional, link), in the
+/// order found, merged; or the same merge made by an earlier walk.
+fn merge<'a: 'n, 'n>(
+    i: usize,
+    w: &World<'a, 'n>,
+    s: &mut Scratch<'n>,
+    links: &[(usize, u32)],
+    merges: &[(usize, bool, usize)],
+) -> Merged {
+    if merges.is_empty() {
+        return Merged::default();
+    }
+    // The merge is made from: each set merged, whether under a
+    // condition, and the chain to it (hop ids from the last back); then
+    // the walking principal's entries the merge can consult. Counts
+    // come first, so that no two keys read alike.
+    let mut key: Vec<u32> = vec![merges.len() as u32];
+    for &(to, c, link) in merges {
+        let from = key.len();
+        key.extend([to as u32, c as u32, 0]);
+        let mut at = link;
+        while let Some(&(parent, hop)) = links.get(at) {
+            key.push(hop);
+            at = parent;
+        }
+        key[from + 2] = (key.len() - from - 3) as u32;
+    }
+    let stamp = s.stamp;
+    let sig = w.nodes[i].sig;
+    w.numbering.held_key(
+        &w.own[sig],
+        w.every,
+        |set| s.merged_set[set as usize] == stamp,
+        &mut key,
+    );
+    if let Some(found) = lock(w.shared).get(&key) {
+        return found.clone();
+    }
+    let mut transitive = Transitive::new(&w.own[sig], w.every, w.numbering, &mut s.merge);
+    for &(to, c, link) in merges {
+        // Through other principals only what rates: destroy, escalate,
+        // secrets and data reads (plain writes and reads are on the
+        // target's own assessment).
+        let set = w.sig_of[to] as usize;
+        let chain = transitive.chains.len();
+        if transitive.add_set(set, &w.own[set], c, chain) {
+            let hops = spell_chain(links, link, |id| w.graph.text(id));
+            transitive.chains.push((hops, w.nodes[to].arn.as_str()));
+        }
+    }
+    let merged = Arc::new(transitive.finish(w.names));
+    lock(w.shared).insert(key, merged.clone());
+    merged
+}
+
+/// The shared merges, also after a walk panicked holding them (they are
+/// complete entries either way).
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, FastMap<Vec<u32>, Merged>> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Becoming another principal is itself an escalation. A first hop is
@@ -295,10 +378,14 @@ fn becoming<'a>(
 }
 
 /// The hops of a chain, from the audited principal on.
-fn spell_chain(links: &[(usize, &str)], mut at: usize) -> Vec<String> {
+fn spell_chain<'t>(
+    links: &[(usize, u32)],
+    mut at: usize,
+    text: impl Fn(u32) -> &'t str,
+) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(&(parent, hop)) = links.get(at) {
-        out.push(hop.to_string());
+        out.push(text(hop).to_string());
         at = parent;
     }
     out.reverse();

@@ -10,8 +10,9 @@
 //! escalation graph, and beside it the entries' action lists interned
 //! (`names`, `own_entries`); a breadth-first walk from each principal
 //! whose edges are its own (`explore`, in parallel) merging what it
-//! reaches (`transitive`); then each principal's list, shared where its
-//! policies and edges are another's (`assemble`).
+//! reaches (`transitive`), once for walks that merge the same; then each
+//! principal's list, shared where its policies and edges are another's
+//! (`assemble`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +36,7 @@ mod names;
 mod transitive;
 
 use assemble::assemble;
-use explore::{explore, Explored, Scratch, World};
+use explore::{explore, Explored, Scratch, Shared, World};
 use names::Names;
 pub use transitive::TRANSITIVE_RESOURCES;
 use transitive::{in_account, transits, Numbering, OwnEntry};
@@ -540,6 +541,7 @@ pub fn assess_account_with<'g>(
         })
         .collect();
     let sig_of: Vec<u32> = nodes.iter().map(|n| n.sig as u32).collect();
+    let shared = Shared::default();
     let world = World {
         nodes: &nodes,
         sig_of: &sig_of,
@@ -552,6 +554,7 @@ pub fn assess_account_with<'g>(
         every: every_id,
         content: &content,
         contents,
+        shared: &shared,
     };
     let walked: Vec<Explored> = starts
         .par_iter()
@@ -560,6 +563,9 @@ pub fn assess_account_with<'g>(
             |scratch, &i| explore(i, &world, scratch),
         )
         .collect();
+    // Only the walks hold the merges now: those not shared are moved,
+    // not copied, into the lists.
+    drop(shared);
     crate::heap::release_free_memory();
     let mut walks: Vec<Option<Explored>> = (0..nodes.len()).map(|_| None).collect();
     for (i, w) in starts.iter().zip(walked) {

@@ -93,6 +93,9 @@ pub struct Numbering {
     /// that order: a set of places read in order is a sorted list.
     by_harm: Vec<u32>,
     harm_rank: Vec<u32>,
+    /// Per place: the policy sets with an entry there that others get,
+    /// each once (`held_key`).
+    place_sets: Vec<Vec<u32>>,
 }
 
 impl Numbering {
@@ -112,7 +115,8 @@ impl Numbering {
         // stands for the names.
         let mut lists: FastMap<(u32, *const String), u32> = FastMap::default();
         let mut transit: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(own.len());
-        for entries in own.iter_mut() {
+        let mut place_sets: Vec<Vec<u32>> = Vec::new();
+        for (set, entries) in own.iter_mut().enumerate() {
             let mut passing = Vec::new();
             for (index, e) in entries.iter_mut().enumerate() {
                 let r = &*e.reach;
@@ -138,6 +142,13 @@ impl Numbering {
                         *lists.entry((k, r.actions.as_ptr())).or_insert(next);
                 }
                 passing.push((e.list[0], e.list[1], index as u32));
+                let place = e.place as usize;
+                if place_sets.len() <= place {
+                    place_sets.resize_with(place + 1, Vec::new);
+                }
+                if place_sets[place].last() != Some(&(set as u32)) {
+                    place_sets[place].push(set as u32);
+                }
             }
             transit.push(passing);
         }
@@ -161,6 +172,42 @@ impl Numbering {
             transit,
             by_harm,
             harm_rank,
+            place_sets,
+        }
+    }
+
+    /// Appends to `key` what of a walking principal's own entries (`own`)
+    /// a walk can consult: the entries at a place some merged policy set
+    /// (`merged`) has an entry others get at, and those held
+    /// unconditionally on every resource (`every`). A walk reads the
+    /// walking principal's entries only there (`Transitive::add`,
+    /// `finish`), so two walks that merge the same sets by the same chains
+    /// and append the same key here give the same entries.
+    pub fn held_key(
+        &self,
+        own: &[OwnEntry],
+        every: Option<u32>,
+        merged: impl Fn(u32) -> bool,
+        key: &mut Vec<u32>,
+    ) {
+        for e in own {
+            let everywhere = !e.conditional && Some(e.resource) == every;
+            let touched = || {
+                self.place_sets
+                    .get(e.place as usize)
+                    .is_some_and(|sets| sets.iter().any(|&s| merged(s)))
+            };
+            if everywhere || touched() {
+                // Interned lists are one list: the address stands for
+                // the actions.
+                let list = e.reach.actions.as_ptr() as u64;
+                key.extend([
+                    e.place,
+                    e.conditional as u32,
+                    list as u32,
+                    (list >> 32) as u32,
+                ]);
+            }
         }
     }
 }
