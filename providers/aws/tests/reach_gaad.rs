@@ -1,8 +1,10 @@
 //! GAAD loading: shapes, sharing, errors that name what is wrong, and bad
 //! entries that become findings instead of failed runs.
 
-use blastradius_aws::{assess_account, AccountOptions, Gaad, GaadError};
-use blastradius_report::Category;
+use std::sync::Arc;
+
+use blastradius_aws::{assess_account, AccountAssessment, AccountOptions, Gaad, GaadError};
+use blastradius_report::{Category, Reach};
 use serde_json::{json, Value};
 
 const A: &str = "111122223333";
@@ -43,6 +45,16 @@ fn role(name: &str, attached: &[&str], boundary: Option<&str>) -> Value {
         r["PermissionsBoundary"] = json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": format!("arn:aws:iam::{A}:policy/{b}")});
     }
     r
+}
+
+/// The reach listed for one IAM user of an assessed account.
+fn user_reach<'a>(a: &'a AccountAssessment, user: &str) -> &'a [Arc<Reach>] {
+    &a.principals
+        .iter()
+        .find(|p| p.arn.ends_with(&format!(":user/{user}")))
+        .unwrap()
+        .assessment
+        .reach
 }
 
 fn admin() -> Value {
@@ -233,12 +245,7 @@ fn users_of_one_family_share_assume_role_edges_only_when_every_answer_is_the_sam
     let gaad = Gaad::from_json(&g.to_string()).unwrap();
     let a = assess_account(&gaad, &AccountOptions::default());
     let becomes = |user: &str, role: &str| {
-        a.principals
-            .iter()
-            .find(|p| p.arn.ends_with(&format!(":user/{user}")))
-            .unwrap()
-            .assessment
-            .reach
+        user_reach(&a, user)
             .iter()
             .any(|r| r.via.is_empty() && r.resource == format!("arn:aws:iam::{A}:role/{role}"))
     };
@@ -282,13 +289,7 @@ fn principals_becoming_the_same_roles_keep_what_they_hold_apart() {
     let gaad = Gaad::from_json(&g.to_string()).unwrap();
     let a = assess_account(&gaad, &AccountOptions::default());
     let through_role = |user: &str| -> Vec<(String, Vec<String>)> {
-        let mut out: Vec<(String, Vec<String>)> = a
-            .principals
-            .iter()
-            .find(|p| p.arn.ends_with(&format!(":user/{user}")))
-            .unwrap()
-            .assessment
-            .reach
+        let mut out: Vec<(String, Vec<String>)> = user_reach(&a, user)
             .iter()
             .filter(|r| !r.via.is_empty() && r.category == Category::Destroy)
             .map(|r| (r.resource.clone(), r.actions.iter().cloned().collect()))
