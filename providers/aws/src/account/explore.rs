@@ -140,7 +140,6 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
     queue.push_back((i, usize::MAX, false));
     let mut followed = 0usize;
     let mut first_hops: Vec<FirstHop> = Vec::new();
-    let text = |id| graph.text(id);
     while let Some((at, via_link, cond)) = queue.pop_front() {
         // A principal no trust policy names has exactly the edges of its
         // class; once one member's are followed, the others' lead only
@@ -196,7 +195,7 @@ pub fn explore<'a: 'n, 'n>(i: usize, w: &World<'a, 'n>, s: &mut Scratch<'n>) -> 
             }
             // The chain to `to`, spelled out only for what keeps it.
             let mut hops = || {
-                let via = via.get_or_insert_with(|| spell_chain(&links, via_link, text));
+                let via = via.get_or_insert_with(|| spell_chain(&links, via_link, graph));
                 let mut hops = Vec::with_capacity(via.len() + 1);
                 hops.extend(via.iter().cloned());
                 hops.push(hop.to_string());
@@ -289,7 +288,7 @@ fn merge<'a: 'n, 'n>(
         let set = w.sig_of[to] as usize;
         let chain = transitive.chains.len();
         if transitive.add_set(set, &w.own[set], c, chain) {
-            let hops = spell_chain(links, link, |id| w.graph.text(id));
+            let hops = spell_chain(links, link, w.graph);
             transitive.chains.push((hops, w.nodes[to].arn.as_str()));
         }
     }
@@ -378,14 +377,10 @@ fn becoming<'a>(
 }
 
 /// The hops of a chain, from the audited principal on.
-fn spell_chain<'t>(
-    links: &[(usize, u32)],
-    mut at: usize,
-    text: impl Fn(u32) -> &'t str,
-) -> Vec<String> {
+fn spell_chain(links: &[(usize, u32)], mut at: usize, graph: &Graph) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(&(parent, hop)) = links.get(at) {
-        out.push(text(hop).to_string());
+        out.push(graph.text(hop).to_string());
         at = parent;
     }
     out.reverse();
