@@ -27,7 +27,7 @@ use crate::fasthash::FastMap;
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{
-    display_resource, grants_asked, group_reach, Asked, GrantIndex, Grouping, ReachInput,
+    display_resource, grants_asked, group_reach, Asked, GrantIndex, Grouping, Listings, ReachInput,
 };
 
 mod assemble;
@@ -394,11 +394,13 @@ pub fn assess_account_with<'g>(
     // held in an audit.
     use rayon::prelude::*;
     classifier.action_table(catalog);
+    let listings = Listings::default();
     let grouping = Grouping {
         account: &account,
         environments: &options.environments,
         via: &[],
         via_conditional: false,
+        listings: &listings,
     };
     // Policy sets that differ only by the principal (a principal-dependent
     // document makes each user its own set: a policy on
@@ -444,7 +446,7 @@ pub fn assess_account_with<'g>(
         .collect();
     let compute = |input: &ReachInput| -> (GrantIndex, Vec<Reach>, Asked) {
         let (g, asked) = grants_asked(input);
-        let entries = group_reach(&g.views(), &grouping);
+        let entries = group_reach(&g, &grouping);
         let queried = g.grants(|id, action| match id {
             Some(id) => queried[id],
             None => escalation::queries(action, classifier),

@@ -3,14 +3,14 @@
 //! write/read), its actions sorted worst first so that `actions[0]` is the
 //! headline the rating names.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use blastradius_report::{Category, Certainty, Reach};
+use blastradius_report::{ActionList, Category, Certainty, Reach};
 
-use super::{arn_account, concrete, BackupUse, GrantView};
+use super::{arn_account, concrete, BackupUse, Granted};
 use crate::classify::Class;
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::FastMap;
 
 /// Where the grants come from and how they are reached.
 pub struct Grouping<'a> {
@@ -22,6 +22,8 @@ pub struct Grouping<'a> {
     pub via: &'a [String],
     /// Some hop only holds under conditions.
     pub via_conditional: bool,
+    /// Lists made for other entries of the audit.
+    pub listings: &'a Listings,
 }
 
 pub fn display_resource(resource: &str, account: &str) -> String {
@@ -43,8 +45,6 @@ fn environment(resource: &str, g: &Grouping) -> Option<String> {
 /// escalate and secrets merge across services on one resource (every
 /// action listed by name); plain writes and reads too, summarised.
 type Key<'a> = (Category, &'a str, Option<&'a str>, bool, bool);
-/// The same, with the resource (and so its environment) by number.
-type NumberedKey = (Category, u32, bool, bool);
 
 /// A summarised write/read entry lists every action by name up to this
 /// many; beyond, the most harmful few and a count per service.
@@ -52,62 +52,57 @@ pub const SUMMARY_NAMED: usize = 12;
 /// How many per-service counts a summarised entry lists.
 pub const SUMMARY_SERVICES: usize = 10;
 
-pub fn group_reach<'a, G: GrantView>(grants: &'a [G], g: &Grouping) -> Vec<Reach> {
-    // How a resource is shown, and its environment, depend on the resource
-    // alone: worked out once per distinct resource, not per grant, which
-    // is then grouped by the resource's number (hundreds of thousands of
-    // grants, a few thousand groups), and the groups put in key order.
-    let mut resource_ids: FastMap<&str, u32> = FastMap::default();
-    let mut shown: Vec<(String, Option<String>)> = Vec::new();
-    let mut number = |resource: &'a str| -> u32 {
-        *resource_ids.entry(resource).or_insert_with(|| {
-            shown.push((
-                display_resource(resource, g.account),
-                environment(resource, g),
-            ));
-            (shown.len() - 1) as u32
-        })
-    };
-    // Grants that number their resources are looked up by that number:
-    // a set with `*` has tens of thousands of grants on a few resources.
-    let mut by_number: Vec<Option<u32>> = Vec::new();
-    let mut index: FastMap<NumberedKey, usize> = FastMap::default();
-    let mut groups: Vec<(NumberedKey, Vec<&G>)> = Vec::new();
-    for gr in grants {
-        let id = match gr.resource_number().map(|n| n as usize) {
-            Some(n) => match by_number.get(n) {
-                Some(&Some(id)) => id,
-                _ => {
-                    let id = number(gr.resource());
-                    if by_number.len() <= n {
-                        by_number.resize(n + 1, None);
-                    }
-                    by_number[n] = Some(id);
-                    id
-                }
-            },
-            None => number(gr.resource()),
-        };
-        let (category, conditional, data) = (
-            gr.class().category,
-            gr.conditional() || g.via_conditional,
-            gr.class().data,
-        );
-        let key = (category, id, conditional, data);
-        match index.entry(key) {
-            Entry::Occupied(o) => groups[*o.get()].1.push(gr),
-            Entry::Vacant(v) => {
-                v.insert(groups.len());
-                groups.push((key, vec![gr]));
-            }
+pub fn group_reach(granted: &Granted, g: &Grouping) -> Vec<Reach> {
+    let found = &granted.found;
+    // Grants are grouped by number (hundreds of thousands of grants, a few
+    // thousand groups): each grant's group found by its resource's number
+    // and its action's category, then the grants laid out group after
+    // group, each group's in grant order, which is action-name order.
+    let mut index: FastMap<u64, u32> = FastMap::default();
+    let mut keys: Vec<(Category, u32, bool, bool)> = Vec::new();
+    let mut group_of: Vec<u32> = Vec::with_capacity(found.len());
+    for f in found {
+        let class = granted.class(f.action);
+        let conditional = f.conditional || g.via_conditional;
+        let packed = (u64::from(f.resource) << 8)
+            | (u64::from(category_rank(class.category)) << 2)
+            | (u64::from(conditional) << 1)
+            | u64::from(class.data);
+        let next = keys.len() as u32;
+        let id = *index.entry(packed).or_insert(next);
+        if id == next {
+            keys.push((class.category, f.resource, conditional, class.data));
         }
+        group_of.push(id);
     }
     drop(index);
-    drop(resource_ids);
-    let mut groups: Vec<(Key, Vec<&G>)> = groups
-        .into_iter()
-        .map(|((category, id, conditional, data), members)| {
-            let (resource, environment) = &shown[id as usize];
+    let mut starts = vec![0u32; keys.len() + 1];
+    for &id in &group_of {
+        starts[id as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut order = vec![0u32; found.len()];
+    let mut fill = starts.clone();
+    for (i, &id) in group_of.iter().enumerate() {
+        order[fill[id as usize] as usize] = i as u32;
+        fill[id as usize] += 1;
+    }
+    drop(group_of);
+
+    // How a resource is shown, and its environment, depend on the resource
+    // alone: worked out once per resource (a policy set names few).
+    let shown: Vec<(String, Option<String>)> = granted
+        .resources
+        .iter()
+        .map(|r| (display_resource(r, g.account), environment(r, g)))
+        .collect();
+    let mut groups: Vec<(Key, &[u32])> = keys
+        .iter()
+        .enumerate()
+        .map(|(id, &(category, r, conditional, data))| {
+            let (resource, environment) = &shown[r as usize];
             let key = (
                 category,
                 resource.as_str(),
@@ -115,57 +110,50 @@ pub fn group_reach<'a, G: GrantView>(grants: &'a [G], g: &Grouping) -> Vec<Reach
                 conditional,
                 data,
             );
-            (key, members)
+            (key, &order[starts[id] as usize..starts[id + 1] as usize])
         })
         .collect();
     // Keys are distinct.
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // Every backup a destroy entry may ask about, looked up in one pass.
-    let mut destroying: FastSet<*const Class> = FastSet::default();
-    let backups: FastSet<String> = grants
-        .iter()
-        .filter(|gr| gr.class().category == Category::Destroy)
-        .filter(|gr| destroying.insert(std::sync::Arc::as_ptr(gr.class())))
-        .flat_map(|gr| gr.class().backups.iter().map(|b| b.to_ascii_lowercase()))
-        .collect();
-    let backup_use = BackupUse::of(grants, backups.into_iter());
+    let backup_use = BackupUse::of_granted(granted);
+    let in_table = granted.table.entries.len();
     let mut out = Vec::with_capacity(groups.len());
-    for ((category, resource, environment, conditional, data), mut members) in groups {
-        // Worst first, then by name. Grants usually come in name order
-        // (a policy set's are), and then a stable sort on the weight alone
-        // gives that same order.
-        if members.is_sorted_by(|a, b| a.action() <= b.action()) {
-            members.sort_by_key(|m| std::cmp::Reverse(m.class().weight));
+    let mut key: Vec<u32> = Vec::new();
+    for ((category, resource, environment, conditional, data), in_group) in groups {
+        // A list is looked up by its category and its actions in grant
+        // order; actions the table does not hold are numbered per policy
+        // set, so lists holding one are made on the spot.
+        key.clear();
+        key.push(u32::from(category_rank(category)) << 1 | u32::from(data));
+        key.extend(in_group.iter().map(|&i| found[i as usize].action));
+        let ids = &key[1..];
+        let listed = if ids.iter().all(|&a| (a as usize) < in_table) {
+            g.listings
+                .get_or_make(&key, || list(granted, ids, category, data))
         } else {
-            members.sort_by(|a, b| {
-                b.class()
-                    .weight
-                    .cmp(&a.class().weight)
-                    .then_with(|| a.action().cmp(b.action()))
-            });
-        }
-        members.dedup_by(|a, b| a.action() == b.action());
+            Arc::new(list(granted, ids, category, data))
+        };
         let reversible = if category == Category::Destroy {
-            let classes: Vec<&Class> = members.iter().map(|m| m.class().as_ref()).collect();
+            let classes: Vec<&Class> = ids.iter().map(|&a| granted.class(a).as_ref()).collect();
             backup_use.reversibility(&classes)
         } else {
             None
         };
-        let mut evidence = members[0].evidence().to_string();
-        let others = members
+        let first = &found[in_group[listed.headline] as usize].evidence;
+        let mut evidence = first.to_string();
+        let others = in_group
             .iter()
-            .filter(|m| m.evidence() != members[0].evidence())
+            .filter(|&&i| {
+                let e = &found[i as usize].evidence;
+                !Arc::ptr_eq(e, first) && e != first
+            })
             .count();
         if others > 0 {
             evidence.push_str(&format!(" (and {others} more actions by other statements)"));
         }
-        let actions = if !concrete(category) && !data {
-            summarise(&members, category, &mut evidence)
-        } else {
-            members.iter().map(|m| m.action().to_string()).collect()
-        };
+        evidence.push_str(&listed.summary);
         out.push(Reach {
-            actions: actions.into(),
+            actions: listed.actions.clone(),
             resource: resource.to_string(),
             environment: environment.map(str::to_string),
             category,
@@ -180,28 +168,90 @@ pub fn group_reach<'a, G: GrantView>(grants: &'a [G], g: &Grouping) -> Vec<Reach
     out
 }
 
+/// An entry's actions as listed: worst first, then by name; plain writes
+/// and reads summarised.
+struct Listed {
+    actions: ActionList,
+    /// Where the headline action is among the actions in grant order.
+    headline: usize,
+    /// What the evidence says of the summary, if any.
+    summary: String,
+}
+
+/// Lists already made in an audit, by category and action ids: the
+/// 30,000 own entries of a 5,000-role account list about 130 distinct
+/// action sequences (every policy set allowing `*` has the same destroy
+/// list), so each is sorted and written out once, and shared.
+#[derive(Default)]
+pub struct Listings(Mutex<FastMap<Vec<u32>, Arc<Listed>>>);
+
+impl Listings {
+    fn get_or_make(&self, key: &[u32], make: impl FnOnce() -> Listed) -> Arc<Listed> {
+        if let Some(l) = self.0.lock().ok().and_then(|m| m.get(key).cloned()) {
+            return l;
+        }
+        // Made outside the lock: two threads may both make one list, and
+        // both makings are the same.
+        let made = Arc::new(make());
+        if let Ok(mut m) = self.0.lock() {
+            m.entry(key.to_vec()).or_insert_with(|| made.clone());
+        }
+        made
+    }
+}
+
+/// The list of `ids` (in grant order, which is name order; each action
+/// once), for an entry of `category`.
+fn list(granted: &Granted, ids: &[u32], category: Category, data: bool) -> Listed {
+    let mut order: Vec<(std::cmp::Reverse<u32>, usize)> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, &a)| (std::cmp::Reverse(granted.class(a).weight), k))
+        .collect();
+    order.sort_unstable();
+    let names: Vec<&str> = order.iter().map(|&(_, k)| granted.action(ids[k])).collect();
+    let mut summary = String::new();
+    let actions = if !concrete(category) && !data {
+        summarise(&names, category, &mut summary)
+    } else {
+        names.iter().map(|a| a.to_string()).collect()
+    };
+    Listed {
+        actions: actions.into(),
+        headline: order.first().map_or(0, |&(_, k)| k),
+        summary,
+    }
+}
+
+/// A small number per category, for packing group keys.
+fn category_rank(category: Category) -> u8 {
+    match category {
+        Category::Read => 0,
+        Category::Write => 1,
+        Category::Secrets => 2,
+        Category::Escalate => 3,
+        Category::Destroy => 4,
+    }
+}
+
 /// Plain writes and reads, which the contract lets be summarised: every
 /// name when there are few; else, per service (most harmful service
 /// first), its most harmful action by name, then one
 /// `service:* (N more write actions)` item per service. The evidence says
 /// what was summarised and where the full list comes from.
-fn summarise<G: GrantView>(
-    members: &[&G],
-    category: Category,
-    evidence: &mut String,
-) -> Vec<String> {
+fn summarise(members: &[&str], category: Category, evidence: &mut String) -> Vec<String> {
     let word = category.as_str();
     // Services in order of their most harmful action (members are sorted
     // worst first), with that action and how many they hold.
     let mut services: Vec<(&str, &str, usize)> = Vec::new();
     let mut index: FastMap<&str, usize> = FastMap::default();
     for m in members {
-        let service = m.action().split(':').next().unwrap_or("");
+        let service = m.split(':').next().unwrap_or("");
         match index.get(service) {
             Some(&i) => services[i].2 += 1,
             None => {
                 index.insert(service, services.len());
-                services.push((service, m.action(), 1));
+                services.push((service, m, 1));
             }
         }
     }
@@ -210,7 +260,7 @@ fn summarise<G: GrantView>(
     // is a lower bound.
     let capped = services.iter().any(|s| s.2 >= super::SUMMARY_LIMIT);
     if members.len() <= SUMMARY_NAMED && !capped {
-        return members.iter().map(|m| m.action().to_string()).collect();
+        return members.iter().map(|m| m.to_string()).collect();
     }
     let shown = &services[..services.len().min(SUMMARY_SERVICES)];
     let mut actions: Vec<String> = shown.iter().map(|s| s.1.to_string()).collect();

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use blastradius_report::Category;
 
-pub use group::{display_resource, group_reach, Grouping};
+pub use group::{display_resource, group_reach, Grouping, Listings};
 use table::SummaryKey;
 pub use table::{ActionEntry, ActionTable, SpecBits};
 
@@ -202,41 +202,13 @@ pub fn grants(input: &ReachInput) -> Vec<Grant> {
     grants_asked(input).0.grants(|_, _| true)
 }
 
-/// What the grouping and the escalation graph read of a grant.
-pub trait GrantView {
-    fn action(&self) -> &str;
-    fn class(&self) -> &std::sync::Arc<Class>;
-    fn resource(&self) -> &str;
-    /// The resource's number among the grants' resources, if they are
-    /// numbered (each number one resource).
-    fn resource_number(&self) -> Option<u32> {
-        None
-    }
-    fn conditional(&self) -> bool;
-    fn evidence(&self) -> &std::sync::Arc<str>;
-}
-
-impl GrantView for Grant {
-    fn action(&self) -> &str {
-        &self.action
-    }
-    fn class(&self) -> &std::sync::Arc<Class> {
-        &self.class
-    }
-    fn resource(&self) -> &str {
-        &self.resource
-    }
-    fn conditional(&self) -> bool {
-        self.conditional
-    }
-    fn evidence(&self) -> &std::sync::Arc<str> {
-        &self.evidence
-    }
-}
-
 /// Every grant of a policy set, in [`grants`] order, held compactly:
 /// actions by table id and resources by index, so that the many grants
 /// only grouped into entries are never written out as strings.
+///
+/// The grants come in action-name order (table ids follow it, and the
+/// extras are merged into it), one action's together, and an action has
+/// at most one grant on a resource: the grouping relies on both.
 pub struct Granted {
     table: std::sync::Arc<ActionTable>,
     /// Actions the table does not hold; their ids follow the table's.
@@ -250,34 +222,6 @@ struct Found {
     resource: u32,
     conditional: bool,
     evidence: std::sync::Arc<str>,
-}
-
-/// One grant of a [`Granted`].
-#[derive(Clone, Copy)]
-pub struct GrantRef<'a> {
-    of: &'a Granted,
-    found: &'a Found,
-}
-
-impl GrantView for GrantRef<'_> {
-    fn action(&self) -> &str {
-        self.of.action(self.found.action)
-    }
-    fn class(&self) -> &std::sync::Arc<Class> {
-        self.of.class(self.found.action)
-    }
-    fn resource(&self) -> &str {
-        &self.of.resources[self.found.resource as usize]
-    }
-    fn resource_number(&self) -> Option<u32> {
-        Some(self.found.resource)
-    }
-    fn conditional(&self) -> bool {
-        self.found.conditional
-    }
-    fn evidence(&self) -> &std::sync::Arc<str> {
-        &self.found.evidence
-    }
 }
 
 impl Granted {
@@ -297,11 +241,18 @@ impl Granted {
         }
     }
 
-    pub fn views(&self) -> Vec<GrantRef<'_>> {
-        self.found
-            .iter()
-            .map(|found| GrantRef { of: self, found })
-            .collect()
+    /// The ids of the actions whose lowercased name is `lower`.
+    fn ids_of_lower(&self, lower: &str) -> Vec<u32> {
+        let mut ids = self.table.ids_of_lower(lower);
+        let after = self.table.entries.len();
+        ids.extend(
+            self.extras
+                .iter()
+                .enumerate()
+                .filter(|(_, (name, _))| name.eq_ignore_ascii_case(lower))
+                .map(|(i, _)| (after + i) as u32),
+        );
+        ids
     }
 
     /// The grants of the actions `keep` accepts (asked once per action,
@@ -909,57 +860,50 @@ fn glob_lower(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
-/// `Some(false)` when the grants also destroy the backups of what `actions`
-/// destroy (or the target is itself a backup), `Some(true)` when they clearly
-/// cannot, `None` when unknown (a conditional grant, or nothing is known
-/// about backups of these actions).
-pub fn reversibility(actions: &[&Class], all: &[Grant]) -> Option<bool> {
-    let backups = actions
-        .iter()
-        .flat_map(|c| c.backups.iter().map(|b| b.to_ascii_lowercase()));
-    BackupUse::of(all, backups).reversibility(actions)
-}
-
-/// How a principal's grants hold some backup actions (lowercased): whether
-/// some grant of each is unconditional, whether some is conditional. One
-/// pass over the grants answers [`reversibility`] for every destroy entry.
+/// How a principal's grants hold the backup actions (lowercased) that its
+/// destroy grants name: whether some grant of each is unconditional,
+/// whether some is conditional. Built in one pass over the grants, it
+/// answers [`BackupUse::reversibility`] for every destroy entry.
 pub(crate) struct BackupUse(crate::fasthash::FastMap<String, (bool, bool)>);
 
 impl BackupUse {
-    pub(crate) fn of<G: GrantView>(all: &[G], backups: impl Iterator<Item = String>) -> BackupUse {
-        let mut held: crate::fasthash::FastMap<String, (bool, bool)> =
-            backups.map(|b| (b, (false, false))).collect();
-        if !held.is_empty() {
-            let mut lower = String::new();
-            // One action's grants are usually adjacent: looked up once.
-            let mut last: Option<(&str, bool)> = None;
-            for g in all {
-                let action = g.action();
-                let backup = match last {
-                    Some((a, b)) if a == action => b,
-                    _ => {
-                        lower.clear();
-                        lower.push_str(action);
-                        lower.make_ascii_lowercase();
-                        let b = held.contains_key(lower.as_str());
-                        last = Some((action, b));
-                        b
-                    }
-                };
-                if let Some(h) = backup.then(|| held.get_mut(lower.as_str())).flatten() {
-                    if g.conditional() {
-                        h.1 = true;
-                    } else {
-                        h.0 = true;
-                    }
+    pub(crate) fn of_granted(granted: &Granted) -> BackupUse {
+        let mut held: crate::fasthash::FastMap<String, (bool, bool)> = Default::default();
+        // One action's grants are adjacent: its class is read once.
+        for run in granted.found.chunk_by(|a, b| a.action == b.action) {
+            let class = granted.class(run[0].action);
+            if class.category == Category::Destroy {
+                for b in &class.backups {
+                    held.entry(b.to_ascii_lowercase()).or_default();
                 }
             }
         }
+        // The backups by action id: grants are matched by number, not by
+        // lowercasing every action's name.
+        let names: Vec<String> = held.keys().cloned().collect();
+        let mut ids: crate::fasthash::FastMap<u32, usize> = Default::default();
+        for (n, b) in names.iter().enumerate() {
+            for id in granted.ids_of_lower(b) {
+                ids.insert(id, n);
+            }
+        }
+        let mut flags = vec![(false, false); names.len()];
+        for f in &granted.found {
+            if let Some(&n) = ids.get(&f.action) {
+                flags[n].0 |= !f.conditional;
+                flags[n].1 |= f.conditional;
+            }
+        }
+        let held = names.into_iter().zip(flags).collect();
         BackupUse(held)
     }
 
-    /// [`reversibility`] of `actions`, whose backups must all be among
-    /// those this was built for.
+    /// `Some(false)` when the grants also destroy the backups of what
+    /// `actions` destroy (or the target is itself a backup), `Some(true)`
+    /// when they clearly cannot, `None` when unknown (a conditional grant,
+    /// or nothing is known about backups of these actions).
+    ///
+    /// The backups of `actions` must all be among those this was built for.
     pub(crate) fn reversibility(&self, actions: &[&Class]) -> Option<bool> {
         if actions.iter().any(|c| c.destroys_backups) {
             return Some(false);
@@ -1158,50 +1102,125 @@ mod tests {
         assert!(GrantIndex::default().for_action("s3:x").next().is_none());
     }
 
-    #[test]
-    fn numbered_views_group_as_the_written_out_grants_do() {
-        // Several resources, some actions on more than one, a condition:
-        // grouping by the views' resource numbers must give the entries
-        // grouping by resource names gives.
-        let doc = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["s3:DeleteObject", "s3:GetObject"],
-                 "Resource": ["arn:aws:s3:::backups/*", "arn:aws:s3:::logs/*"]},
-                {"Effect": "Allow", "Action": ["rds:DeleteDBInstance", "ec2:Describe*"], "Resource": "*"},
-                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/*",
-                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
-            ]
-        });
+    /// Grants of alice under `doc`, attached as policy `name`.
+    fn granted_by(doc: &serde_json::Value, name: &str) -> Granted {
         let set = PolicySet {
-            identity: vec![parse_policy(&doc, "self").expect("policy")],
+            identity: vec![parse_policy(doc, name).expect("policy")],
             ..PolicySet::default()
         };
         let principal = Principal::from_arn("arn:aws:iam::111122223333:user/alice");
-        let context = Context::partial();
         let input = ReachInput {
             set: &set,
             principal: &principal,
-            context: &context,
+            context: &Context::partial(),
             catalog: crate::classify::default_catalog(),
             classifier: Classifier::embedded(),
         };
+        grants_asked(&input).0
+    }
+
+    /// Several resources, some actions on more than one, a condition.
+    fn mixed_policy() -> serde_json::Value {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:DeleteObject", "s3:GetObject", "s3:DeleteBucket"],
+                 "Resource": ["arn:aws:s3:::backups/*", "arn:aws:s3:::logs/*"]},
+                {"Effect": "Allow", "Action": ["rds:DeleteDBInstance", "ec2:DescribeInstances", "ec2:TerminateInstances"],
+                 "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/*",
+                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+            ]
+        })
+    }
+
+    #[test]
+    fn entries_group_grants_by_category_and_resource_listing_the_worst_first() {
+        let granted = granted_by(&mixed_policy(), "self");
+        let grants = granted.grants(|_, _| true);
+        // The grouping relies on grants coming in action-name order.
+        assert!(grants.is_sorted_by(|a, b| a.action <= b.action));
+        // What the entries must be, worked out from the written-out grants.
+        type Key = (Category, String, bool, bool);
+        let mut expected: BTreeMap<Key, Vec<(std::cmp::Reverse<u32>, String)>> = BTreeMap::new();
+        for gr in &grants {
+            let key = (
+                gr.class.category,
+                display_resource(&gr.resource, "111122223333"),
+                gr.conditional,
+                gr.class.data,
+            );
+            let action = (std::cmp::Reverse(gr.class.weight), gr.action.clone());
+            expected.entry(key).or_default().push(action);
+        }
+        let listings = Listings::default();
         let environments = std::collections::HashMap::new();
         let grouping = Grouping {
             account: "111122223333",
             environments: &environments,
             via: &[],
             via_conditional: false,
+            listings: &listings,
         };
-        let (g, _) = grants_asked(&input);
-        let views = g.views();
-        assert!(views.iter().all(|v| v.resource_number().is_some()));
-        let by_number = group_reach(&views, &grouping);
-        let by_name = group_reach(&g.grants(|_, _| true), &grouping);
-        let resources: std::collections::BTreeSet<&str> =
-            by_number.iter().map(|r| r.resource.as_str()).collect();
+        let entries = group_reach(&granted, &grouping);
+        let got: BTreeMap<Key, Vec<String>> = entries
+            .iter()
+            .map(|r| {
+                let key = (r.category, r.resource.clone(), r.conditional, r.data);
+                (key, r.actions.to_vec())
+            })
+            .collect();
+        assert_eq!(got.len(), entries.len(), "one entry per key");
+        let expected: BTreeMap<Key, Vec<String>> = expected
+            .into_iter()
+            .map(|(k, mut actions)| {
+                actions.sort();
+                (k, actions.into_iter().map(|(_, a)| a).collect())
+            })
+            .collect();
+        assert_eq!(got, expected);
+        let resources: BTreeSet<&str> = entries.iter().map(|r| r.resource.as_str()).collect();
         assert!(resources.len() >= 3, "{resources:?}");
-        assert_eq!(by_number, by_name);
+        let star = entries
+            .iter()
+            .find(|r| r.category == Category::Destroy && r.resource.starts_with("every resource"))
+            .expect("a destroy entry on every resource");
+        assert_eq!(star.actions.len(), 2, "{star:?}");
+    }
+
+    #[test]
+    fn equal_lists_are_shared_but_each_entry_keeps_its_own_evidence() {
+        // The same actions granted by two policies: one list, two evidences.
+        let listings = Listings::default();
+        let environments = std::collections::HashMap::new();
+        let grouping = Grouping {
+            account: "111122223333",
+            environments: &environments,
+            via: &[],
+            via_conditional: false,
+            listings: &listings,
+        };
+        let destroy = |name: &str| -> Vec<blastradius_report::Reach> {
+            group_reach(&granted_by(&mixed_policy(), name), &grouping)
+                .into_iter()
+                .filter(|r| r.category == Category::Destroy)
+                .collect()
+        };
+        let (first, second) = (destroy("first-policy"), destroy("second-policy"));
+        assert_eq!(first.len(), second.len());
+        assert!(first.len() >= 3, "{first:?}");
+        for (a, b) in first.iter().zip(&second) {
+            assert!(a.actions.ptr_eq(&b.actions), "{a:?} / {b:?}");
+            assert!(a.evidence.contains("first-policy"), "{}", a.evidence);
+            assert!(b.evidence.contains("second-policy"), "{}", b.evidence);
+        }
+        // The two bucket entries list the same actions, shared too.
+        let buckets: Vec<&blastradius_report::Reach> = first
+            .iter()
+            .filter(|r| r.resource.contains(":s3:::"))
+            .collect();
+        assert_eq!(buckets.len(), 2, "{first:?}");
+        assert!(buckets[0].actions.ptr_eq(&buckets[1].actions));
     }
 
     /// Grants of `user` under one policy set naming `${aws:username}`.

@@ -141,6 +141,20 @@ impl ActionTable {
         self.services.len() as u32
     }
 
+    /// The ids of the actions whose lowercased name is `lower`.
+    pub fn ids_of_lower(&self, lower: &str) -> Vec<u32> {
+        if self.unique_lower {
+            return self
+                .by_lower
+                .get(lower)
+                .map(|&i| vec![i])
+                .unwrap_or_default();
+        }
+        (0..self.entries.len() as u32)
+            .filter(|&i| self.entries[i as usize].lower == lower)
+            .collect()
+    }
+
     /// The bit set of an Action/NotAction list, computed once per distinct
     /// list.
     pub fn spec_bits(&self, spec: &ActionSpec) -> Arc<SpecBits> {
