@@ -27,7 +27,8 @@ use crate::fasthash::FastMap;
 use crate::gaad::{DocId, Gaad};
 use crate::policy::Policy;
 use crate::reach::{
-    display_resource, grants_asked, group_reach, Asked, GrantIndex, Grouping, Listings, ReachInput,
+    display_resource, grants_asked, group_reach, Asked, GrantIndex, Granted, Grouping, Listings,
+    ReachInput,
 };
 
 mod assemble;
@@ -444,44 +445,44 @@ pub fn assess_account_with<'g>(
         .iter()
         .map(|e| escalation::queries(&e.name, classifier))
         .collect();
-    let compute = |input: &ReachInput| -> (GrantIndex, Vec<Reach>, Asked) {
+    let compute = |input: &ReachInput| -> (GrantIndex, Granted, Asked) {
         let (g, asked) = grants_asked(input);
-        let entries = group_reach(&g, &grouping);
         let queried = g.grants(|id, action| match id {
             Some(id) => queried[id],
             None => escalation::queries(action, classifier),
         });
-        (GrantIndex::new(queried), entries, asked)
+        (GrantIndex::new(queried), g, asked)
     };
-    let firsts: Vec<Option<(GrantIndex, Vec<Reach>, Asked)>> = (0..sigs.len())
+    let firsts: Vec<Option<(GrantIndex, Granted, Asked)>> = (0..sigs.len())
         .into_par_iter()
         .map(|s| match first_of[s] {
             None => input(s).map(|i| compute(&i)),
             Some(_) => None,
         })
         .collect();
-    let others: Vec<(usize, GrantIndex, Vec<Reach>)> = (0..sigs.len())
+    let others: Vec<(usize, GrantIndex, SetGrants)> = (0..sigs.len())
         .into_par_iter()
         .filter_map(|s| {
             let i = input(s)?;
-            let (g, entries, asked) = firsts[first_of[s]?].as_ref()?;
+            let first = first_of[s]?;
+            let (g, _, asked) = firsts[first].as_ref()?;
             if asked.same_answers(&i) {
-                Some((s, g.clone(), entries.clone()))
+                Some((s, g.clone(), SetGrants::SameAs(first)))
             } else {
-                let (g, entries, _) = compute(&i);
-                Some((s, g, entries))
+                let (g, granted, _) = compute(&i);
+                Some((s, g, SetGrants::Computed(granted)))
             }
         })
         .collect();
     let computed = firsts
         .into_iter()
         .enumerate()
-        .filter_map(|(s, c)| c.map(|(g, entries, _)| (s, g, entries)))
+        .filter_map(|(s, c)| c.map(|(g, granted, _)| (s, g, SetGrants::Computed(granted))))
         .chain(others);
-    let mut grouped: Vec<Vec<Reach>> = (0..sigs.len()).map(|_| Vec::new()).collect();
-    for (s, g, entries) in computed {
+    let mut granted: Vec<SetGrants> = (0..sigs.len()).map(|_| SetGrants::Missing).collect();
+    for (s, g, gr) in computed {
         sigs[s].grants = g;
-        grouped[s] = entries;
+        granted[s] = gr;
     }
 
     // ------------------------------------------------------------ graph
@@ -511,10 +512,16 @@ pub fn assess_account_with<'g>(
         })
         .collect();
     // The graph (sequential) and the own entries (parallel) need nothing
-    // of each other: built side by side.
+    // of each other: built side by side. The graph reads only the grants
+    // the escalation checks ask about, so the grants become entries here
+    // too, on the core the graph leaves free.
     let (graph, owned) = rayon::join(
         || escalation::build(&views, classifier),
-        || own_entries(grouped, &account, classifier, catalog),
+        || {
+            let grouped = own_grouped(&granted, &grouping);
+            drop(granted);
+            own_entries(grouped, &account, classifier, catalog)
+        },
     );
     let Owned {
         own,
@@ -598,6 +605,42 @@ struct Owned {
     /// Per policy set, the id of what it adds to others' reach.
     content: Vec<u32>,
     contents: usize,
+}
+
+/// A policy set's grants, before they become its own entries.
+enum SetGrants {
+    /// No principal holds the set.
+    Missing,
+    Computed(Granted),
+    /// Those of another set (its family's first, which answers every
+    /// question the same way).
+    SameAs(usize),
+}
+
+/// Each policy set's own entries: grouped from its grants, or copied from
+/// the set whose grants they are.
+fn own_grouped(granted: &[SetGrants], grouping: &Grouping) -> Vec<Vec<Reach>> {
+    use rayon::prelude::*;
+    let mut made: Vec<Vec<Reach>> = granted
+        .par_iter()
+        .map(|g| match g {
+            SetGrants::Computed(g) => group_reach(g, grouping),
+            SetGrants::Missing | SetGrants::SameAs(_) => Vec::new(),
+        })
+        .collect();
+    let mut grouped: Vec<Vec<Reach>> = granted
+        .iter()
+        .map(|g| match g {
+            SetGrants::SameAs(first) => made[*first].clone(),
+            SetGrants::Missing | SetGrants::Computed(_) => Vec::new(),
+        })
+        .collect();
+    for (s, g) in granted.iter().enumerate() {
+        if let SetGrants::Computed(_) = g {
+            grouped[s] = std::mem::take(&mut made[s]);
+        }
+    }
+    grouped
 }
 
 /// Each policy set's entries (`grouped`) with interned action lists and
