@@ -1119,6 +1119,19 @@ mod tests {
         grants_asked(&input).0
     }
 
+    /// The entries of alice's grants, held directly (no hops).
+    fn own_entries_of(granted: &Granted, listings: &Listings) -> Vec<blastradius_report::Reach> {
+        let environments = std::collections::HashMap::new();
+        let grouping = Grouping {
+            account: "111122223333",
+            environments: &environments,
+            via: &[],
+            via_conditional: false,
+            listings,
+        };
+        group_reach(granted, &grouping)
+    }
+
     /// Several resources, some actions on more than one, a condition.
     fn mixed_policy() -> serde_json::Value {
         serde_json::json!({
@@ -1153,16 +1166,7 @@ mod tests {
             let action = (std::cmp::Reverse(gr.class.weight), gr.action.clone());
             expected.entry(key).or_default().push(action);
         }
-        let listings = Listings::default();
-        let environments = std::collections::HashMap::new();
-        let grouping = Grouping {
-            account: "111122223333",
-            environments: &environments,
-            via: &[],
-            via_conditional: false,
-            listings: &listings,
-        };
-        let entries = group_reach(&granted, &grouping);
+        let entries = own_entries_of(&granted, &Listings::default());
         let got: BTreeMap<Key, Vec<String>> = entries
             .iter()
             .map(|r| {
@@ -1192,16 +1196,8 @@ mod tests {
     fn equal_lists_are_shared_but_each_entry_keeps_its_own_evidence() {
         // The same actions granted by two policies: one list, two evidences.
         let listings = Listings::default();
-        let environments = std::collections::HashMap::new();
-        let grouping = Grouping {
-            account: "111122223333",
-            environments: &environments,
-            via: &[],
-            via_conditional: false,
-            listings: &listings,
-        };
         let destroy = |name: &str| -> Vec<blastradius_report::Reach> {
-            group_reach(&granted_by(&mixed_policy(), name), &grouping)
+            own_entries_of(&granted_by(&mixed_policy(), name), &listings)
                 .into_iter()
                 .filter(|r| r.category == Category::Destroy)
                 .collect()
