@@ -115,7 +115,7 @@ pub fn group_reach(granted: &Granted, g: &Grouping) -> Vec<Reach> {
         .collect();
     // Keys are distinct.
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let backup_use = BackupUse::of_granted(granted);
+    let backup_use = BackupUse::of(granted);
     let in_table = granted.table.entries.len();
     let mut out = Vec::with_capacity(groups.len());
     let mut key: Vec<u32> = Vec::new();
@@ -181,7 +181,8 @@ struct Listed {
 /// Lists already made in an audit, by category and action ids: the
 /// 30,000 own entries of a 5,000-role account list about 130 distinct
 /// action sequences (every policy set allowing `*` has the same destroy
-/// list), so each is sorted and written out once, and shared.
+/// list), so each is sorted and written out once, and shared. The ids are
+/// those of one action table: one audit's catalog.
 #[derive(Default)]
 pub struct Listings(Mutex<FastMap<Vec<u32>, Arc<Listed>>>);
 

@@ -867,7 +867,7 @@ fn glob_lower(pattern: &str, text: &str) -> bool {
 pub(crate) struct BackupUse(crate::fasthash::FastMap<String, (bool, bool)>);
 
 impl BackupUse {
-    pub(crate) fn of_granted(granted: &Granted) -> BackupUse {
+    pub(crate) fn of(granted: &Granted) -> BackupUse {
         let mut held: crate::fasthash::FastMap<String, (bool, bool)> = Default::default();
         // One action's grants are adjacent: its class is read once.
         for run in granted.found.chunk_by(|a, b| a.action == b.action) {
