@@ -390,7 +390,7 @@ pub fn assess_account_with<'g>(
     // The computations are independent (each reads only its key and the
     // shared, lock-guarded caches) and run on all cores; the table is built
     // once beforehand rather than by each thread. Each combination's grants
-    // are kept compact (actions and resources by number, about 7 MB at
+    // are kept compact (actions and resources by number, about 10 MB at
     // 5,000 roles) until they become its own entries beside the graph;
     // only those the escalation graph asks about are written out.
     use rayon::prelude::*;
