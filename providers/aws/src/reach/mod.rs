@@ -868,19 +868,17 @@ pub(crate) struct BackupUse(crate::fasthash::FastMap<String, (bool, bool)>);
 
 impl BackupUse {
     pub(crate) fn of(granted: &Granted) -> BackupUse {
-        let mut held: crate::fasthash::FastMap<String, (bool, bool)> = Default::default();
+        let mut backups: crate::fasthash::FastSet<String> = Default::default();
         // One action's grants are adjacent: its class is read once.
         for run in granted.found.chunk_by(|a, b| a.action == b.action) {
             let class = granted.class(run[0].action);
             if class.category == Category::Destroy {
-                for b in &class.backups {
-                    held.entry(b.to_ascii_lowercase()).or_default();
-                }
+                backups.extend(class.backups.iter().map(|b| b.to_ascii_lowercase()));
             }
         }
         // The backups by action id: grants are matched by number, not by
         // lowercasing every action's name.
-        let names: Vec<String> = held.keys().cloned().collect();
+        let names: Vec<String> = backups.into_iter().collect();
         let mut ids: crate::fasthash::FastMap<u32, usize> = Default::default();
         for (n, b) in names.iter().enumerate() {
             for id in granted.ids_of_lower(b) {
